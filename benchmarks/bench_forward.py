@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""Forward-modelling throughput of waveback on problems B2D and B3D, with a roofline.
+
+Runs the problems exactly as defined in ``../shared/bench/PROBLEMS.md``: float32, second order
+in time, 8th-order Laplacian, all cores, median of 3 runs after one warm-up (the warm-up time,
+which includes numba compilation or loading it from the cache, is reported separately).
+Each problem runs in its own process so that its peak resident memory is its own.
+
+Printed per problem and absorbing boundary: Mpts/s on the interior grid and on the padded grid
+(interior + absorbing layers; halos excluded), peak resident memory, warm-up time, and the
+fraction of this machine's memory-bandwidth limit, measured in the same run with a STREAM triad
+``a = b + s c`` over three 1 GiB float32 arrays on all cores. An acoustic update moves at least
+16 bytes per point (read ``u(t)``, ``u(t-dt)`` and the model, write ``u(t+dt)``), so
+bandwidth / 16 B is the upper limit on points per second.
+
+Usage::
+
+    python benchmarks/bench_forward.py                       # B2D and B3D, sponge and CPML
+    python benchmarks/bench_forward.py --problem B2D --boundary sponge --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+PROBLEMS = {
+    # name: (interior shape, nbl, nt)
+    "B2D": ((1000, 1000), 40, 1000),
+    "B3D": ((200, 200, 200), 20, 500),
+}
+SPACING, DT, F0 = 10.0, 1e-3, 10.0
+
+
+def build(problem: str, boundary: str):
+    """Model, wavelet, source and receivers of a benchmark problem."""
+    import waveback as wb
+
+    shape, nbl, nt = PROBLEMS[problem]
+    z = np.arange(shape[0]) * SPACING
+    v = 1500.0 + 2000.0 * z / z[-1]
+    vp = np.broadcast_to(v.reshape((-1,) + (1,) * (len(shape) - 1)), shape).copy()
+    model = wb.Model(vp, SPACING, space_order=8, boundary=boundary, nbl=nbl)
+    wavelet = wb.ricker(F0, DT, nt, t0=1.0 / F0)
+    if problem == "B2D":
+        src = np.array([[20.0, 5000.0]])
+        rec = np.stack([np.full(shape[1], 20.0), np.arange(shape[1]) * SPACING], axis=1)
+    else:
+        centre = (shape[1] - 1) * SPACING / 2
+        src = np.array([[20.0, centre, centre]])
+        line = np.linspace(0.0, (shape[1] - 1) * SPACING, 100)
+        yy, xx = np.meshgrid(line, line, indexing="ij")
+        rec = np.stack([np.full(yy.size, 20.0), yy.ravel(), xx.ravel()], axis=1)
+    return model, wavelet, src, rec
+
+
+def stream_triad(gib: float = 1.0, repeats: int = 5) -> float:
+    """Best STREAM-triad bandwidth (bytes/s) over ``repeats``, all cores, float32."""
+    from numba import njit, prange
+
+    @njit(parallel=True, fastmath=True)
+    def triad(a, b, c, s):
+        for i in prange(a.size):
+            a[i] = b[i] + s * c[i]
+
+    n = int(gib * 2**30) // 4
+    a, b, c = np.empty(n, np.float32), np.ones(n, np.float32), np.ones(n, np.float32)
+    triad(a, b, c, np.float32(3.0))
+    best = np.inf
+    for _ in range(repeats):
+        t = time.perf_counter()
+        triad(a, b, c, np.float32(3.0))
+        best = min(best, time.perf_counter() - t)
+    return 3 * a.nbytes / best
+
+
+def worker(problem: str, boundary: str, runs: int) -> dict:
+    """Time one problem in this process; returns the figures as a dict."""
+    import numba
+
+    import waveback as wb
+
+    model, wavelet, src, rec = build(problem, boundary)
+    t = time.perf_counter()
+    wb.forward(model, wavelet, src, rec, DT)
+    warmup = time.perf_counter() - t
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        wb.forward(model, wavelet, src, rec, DT)
+        times.append(time.perf_counter() - t)
+    seconds = statistics.median(times)
+    nt = len(wavelet)
+    interior = int(np.prod(model.shape))
+    padded = int(np.prod([n + 2 * model.nbl for n in model.shape]))
+    return {
+        "problem": problem,
+        "boundary": boundary,
+        "threads": numba.get_num_threads(),
+        "seconds": seconds,
+        "warmup_seconds": warmup,
+        "mpts_interior": interior * nt / seconds / 1e6,
+        "mpts_padded": padded * nt / seconds / 1e6,
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def _in_subprocess(worker_args: list[str], runs: int) -> dict:
+    """Run a measurement in a fresh process (its own peak memory) and return its JSON."""
+    cmd = [sys.executable, __file__, "--worker", *worker_args, "--runs", str(runs)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--problem", choices=["B2D", "B3D", "all"], default="all")
+    parser.add_argument("--boundary", choices=["sponge", "cpml", "both"], default="both")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--json", action="store_true", help="print one JSON line per case")
+    parser.add_argument(
+        "--worker", nargs=2, metavar=("PROBLEM", "BOUNDARY"), help=argparse.SUPPRESS
+    )
+    args = parser.parse_args()
+    if args.worker:
+        if args.worker[0] == "stream":
+            print(json.dumps({"bandwidth": stream_triad()}))
+        else:
+            print(json.dumps(worker(*args.worker, args.runs)))
+        return
+    bandwidth = _in_subprocess(["stream", "-"], args.runs)["bandwidth"]
+    limit = bandwidth / 16 / 1e6
+    problems = ["B2D", "B3D"] if args.problem == "all" else [args.problem]
+    boundaries = ["sponge", "cpml"] if args.boundary == "both" else [args.boundary]
+    if not args.json:
+        print(f"STREAM triad: {bandwidth / 1e9:.1f} GB/s -> limit {limit:.0f} Mpts/s at 16 B/point")
+        print(
+            "| problem | boundary | Mpts/s interior | Mpts/s padded | % of bandwidth limit "
+            "(padded) | peak RSS MiB | warm-up s | median s |"
+        )
+        print("|---|---|---|---|---|---|---|---|")
+    for problem in problems:
+        for boundary in boundaries:
+            r = _in_subprocess([problem, boundary], args.runs)
+            r["bandwidth_gbs"] = bandwidth / 1e9
+            r["fraction_of_limit"] = r["mpts_padded"] / limit
+            if args.json:
+                print(json.dumps(r))
+            else:
+                print(
+                    f"| {problem} | {boundary} | {r['mpts_interior']:.0f} | {r['mpts_padded']:.0f} "
+                    f"| {100 * r['fraction_of_limit']:.0f} % | {r['peak_rss_mib']:.0f} "
+                    f"| {r['warmup_seconds']:.1f} | {r['seconds']:.2f} |"
+                )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+"""Regenerate the bundled example models in ``data/models/`` from ``cli/models.py``.
+
+Run from anywhere: ``python data/make_models.py``. The model code is loaded from this
+checkout's ``cli/models.py`` (not from an installed ``waveback_cli``), so the files always match
+the source next to them; ``tests/test_cli.py`` checks that they do.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_models_module():
+    """Import ``cli/models.py`` of this checkout by path (it needs only numpy)."""
+    spec = importlib.util.spec_from_file_location("_waveback_models", ROOT / "cli" / "models.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def main() -> None:
+    models = load_models_module()
+    out = ROOT / "data" / "models" / "layered_2d.npy"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    vp = models.layered_2d()
+    np.save(out, vp)
+    print(f"wrote {out}: shape {vp.shape} (nz, nx), {vp.dtype}, spacing 10 m, vp in m/s")
+
+
+if __name__ == "__main__":
+    main()

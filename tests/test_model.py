@@ -1,0 +1,61 @@
+import numpy as np
+import pytest
+
+import waveback as wb
+
+
+def test_padding_layout_and_extent():
+    m = wb.Model(np.full((10, 12), 2000.0), (4.0, 5.0), origin=(100.0, -20.0), nbl=7)
+    assert m.halo == 4
+    assert m.pads == ((11, 11), (11, 11))
+    assert m.padded_shape == (32, 34)
+    assert m.extent == ((100.0, 136.0), (-20.0, 35.0))
+    fs = wb.Model(np.full((10, 12, 8), 2000.0), 5.0, nbl=7, free_surface=True, space_order=4)
+    assert fs.pads == ((2, 9), (9, 9), (9, 9))
+    np.testing.assert_allclose(fs.m, 1 / 2000.0**2)
+
+
+def test_pad_copies_edge_velocities_into_the_layers():
+    vp = np.arange(1, 13, dtype=float).reshape(3, 4) * 100 + 1000
+    m = wb.Model(vp, 1.0, nbl=2, space_order=2)
+    padded = m.pad(vp)
+    assert padded.shape == m.padded_shape
+    np.testing.assert_array_equal(padded[:3, 3], vp[0, 0])
+    np.testing.assert_array_equal(padded[3:6, 3:7], vp)
+
+
+def test_default_profile_parameters_come_from_the_model():
+    m = wb.Model(np.array([[1500.0, 3000.0], [2000.0, 2500.0]]), 10.0)
+    assert m.pml_velocity == 3000.0
+    assert m.pml_frequency == pytest.approx(7.5)  # 20 points per wavelength at vmin
+    assert m.with_vp(np.full((2, 2), 4000.0)).pml_velocity == 3000.0  # fixed, not re-derived
+
+
+@pytest.mark.parametrize(
+    "vp, kwargs, message",
+    [
+        (np.full((4, 4), np.nan), {}, "NaN or infinite"),
+        (np.full((4, 4), -1.0), {}, "must be positive everywhere"),
+        (np.zeros((4, 4)), {}, "must be positive everywhere"),
+        (np.ones(5), {}, "must be 2D"),
+        (np.ones((1, 5)), {}, "at least 2 points"),
+        (np.ones((4, 4)), dict(spacing=(1.0, 2.0, 3.0)), "one value per axis"),
+        (np.ones((4, 4)), dict(spacing=0.0), "spacing must be positive"),
+        (np.ones((4, 4)), dict(space_order=5), "space_order must be one of"),
+        (np.ones((4, 4)), dict(boundary="pml"), "boundary must be one of"),
+        (np.ones((4, 4)), dict(nbl=0), "nbl"),
+        (np.ones((4, 4)), dict(dtype="float16"), "dtype must be one of"),
+    ],
+)
+def test_bad_models_are_refused_with_a_clear_message(vp, kwargs, message):
+    args = dict(spacing=1.0)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=message):
+        wb.Model(vp, **args)
+
+
+def test_nan_reports_its_position():
+    vp = np.full((4, 5), 1500.0)
+    vp[2, 3] = np.nan
+    with pytest.raises(ValueError, match=r"first at index \(2, 3\)"):
+        wb.Model(vp, 1.0)

@@ -1,0 +1,22 @@
+"""waveback: finite-difference acoustic wave propagation and its exact adjoint."""
+
+from .geometry import plane_wave_delays
+from .model import Model
+from .propagation import Propagator, forward
+from .stencils import critical_dt
+from .wavelets import delayed, gaussian_derivative, ricker, tone_burst
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Model",
+    "Propagator",
+    "forward",
+    "critical_dt",
+    "ricker",
+    "gaussian_derivative",
+    "tone_burst",
+    "delayed",
+    "plane_wave_delays",
+    "__version__",
+]

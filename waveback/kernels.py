@@ -1,0 +1,384 @@
+"""Numba kernels of one leapfrog time step (forward direction).
+
+Every kernel works on C-contiguous arrays of the *padded* grid shaped ``(nz, ny, nx)``; a 2D
+problem is the same array with ``ny = 1`` and no stencil along y (its coefficient tuple has
+length 1). Invariants a reader needs:
+
+* The outermost ``r = space_order // 2`` points of every stencilled axis form a halo that no
+  kernel updates; it stays zero, except the top rows under a free surface, which hold the
+  mirrored (negated) wavefield written by :func:`mirror_free_surface`.
+* ``w2 = dt**2 * vp**2`` on the padded grid, so the interior update is
+  ``u_next = 2 u - u_prev + w2 * (L u + s)``; ``u_next`` overwrites ``u_prev`` in place.
+* CPML memory variables ``psi`` and ``zeta`` of an axis are non-zero only inside that axis's
+  two absorbing slabs, where its profile ``a`` is non-zero.
+* Stencil coefficients arrive as tuples (so each order compiles to its own fully unrolled
+  specialisation), already divided by ``h**2`` (second derivative, ``c_0..c_M``) or ``h``
+  (first derivative, ``g_1..g_M``), in the wavefield's dtype, so nothing is promoted to float64.
+* Row kernels index flat arrays with unsigned integers (no negative-index wrap-around test),
+  which lets LLVM vectorise the x loop; the ``prange`` drivers only split rows into blocks.
+* Row kernels flush subnormal numbers to zero while they run (x86 MXCSR FTZ/DAZ, restored on
+  exit): the faint precursors ahead of a wavefront would otherwise be subnormal and slow every
+  operation on them a hundredfold. Values below ~1e-38 (float32) are thereby treated as zero.
+"""
+
+from __future__ import annotations
+
+import platform
+
+import numpy as np
+from llvmlite import ir
+from numba import njit, prange, types, uint64
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+_SERIAL = dict(fastmath=True, cache=True, nogil=True)
+_PARALLEL = dict(parallel=True, cache=True, nogil=True)
+_FTZ_DAZ = 0x8040  # MXCSR flush-to-zero and denormals-are-zero bits
+
+
+def _mxcsr(builder, name, value_ptr):
+    fnty = ir.FunctionType(ir.VoidType(), [ir.IntType(8).as_pointer()])
+    fn = cgutils.get_or_insert_function(builder.module, fnty, name)
+    builder.call(fn, [builder.bitcast(value_ptr, ir.IntType(8).as_pointer())])
+
+
+@intrinsic
+def _x86_swap_fp_mode(typingctx, bits):
+    """OR ``bits`` into this thread's MXCSR; return the previous MXCSR."""
+
+    def codegen(context, builder, signature, args):
+        old = cgutils.alloca_once(builder, ir.IntType(32))
+        _mxcsr(builder, "llvm.x86.sse.stmxcsr", old)
+        new = cgutils.alloca_once(builder, ir.IntType(32))
+        builder.store(builder.or_(builder.load(old), builder.trunc(args[0], ir.IntType(32))), new)
+        _mxcsr(builder, "llvm.x86.sse.ldmxcsr", new)
+        return builder.zext(builder.load(old), ir.IntType(64))
+
+    return types.int64(types.int64), codegen
+
+
+@intrinsic
+def _x86_set_fp_mode(typingctx, value):
+    """Load ``value`` into this thread's MXCSR."""
+
+    def codegen(context, builder, signature, args):
+        new = cgutils.alloca_once(builder, ir.IntType(32))
+        builder.store(builder.trunc(args[0], ir.IntType(32)), new)
+        _mxcsr(builder, "llvm.x86.sse.ldmxcsr", new)
+        return context.get_dummy_value()
+
+    return types.void(types.int64), codegen
+
+
+if platform.machine().lower() in ("x86_64", "amd64"):
+
+    @njit(inline="always")
+    def _flush_subnormals():
+        return _x86_swap_fp_mode(_FTZ_DAZ)
+
+    @njit(inline="always")
+    def _restore_fp_mode(old):
+        _x86_set_fp_mode(old)
+
+else:  # other processors keep IEEE subnormals (correct, only slower)
+
+    @njit(inline="always")
+    def _flush_subnormals():
+        return 0
+
+    @njit(inline="always")
+    def _restore_fp_mode(old):
+        return None
+
+
+@njit(**_SERIAL)
+def _update_rows(u, u_next, w2, cz, cy, cx, keep_z, keep_y, keep_x, x_lo, x_hi, box):
+    """``u_next <- 2u - u_next + w2 L u`` on the rows of ``box`` (damped in sponges)."""
+    nz, ny, nx = u.shape
+    rz, ry, rx = len(cz) - 1, len(cy) - 1, len(cx) - 1
+    n = nx - 2 * rx
+    c0 = cz[0] + cy[0] + cx[0]
+    uf, nf, wf = u.reshape(-1), u_next.reshape(-1), w2.reshape(-1)
+    sz, sy = uint64(ny * nx), uint64(nx)
+    lap = np.empty(n, dtype=u.dtype)
+    fp_mode = _flush_subnormals()
+    for row in range((box[1] - box[0]) * (box[3] - box[2])):
+        iz, iy = box[0] + row // (box[3] - box[2]), box[2] + row % (box[3] - box[2])
+        base = uint64((iz * ny + iy) * nx + rx)
+        for j in range(n):
+            i = base + uint64(j)
+            acc = c0 * uf[i]
+            for k in range(1, rz + 1):
+                acc += cz[k] * (uf[i - uint64(k) * sz] + uf[i + uint64(k) * sz])
+            for k in range(1, ry + 1):
+                acc += cy[k] * (uf[i - uint64(k) * sy] + uf[i + uint64(k) * sy])
+            for k in range(1, rx + 1):
+                acc += cx[k] * (uf[i - uint64(k)] + uf[i + uint64(k)])
+            lap[j] = acc
+        keep_row = keep_z[iz] * keep_y[iy]
+        j0, j1 = (n, n) if keep_row != 1 else (x_lo, x_hi)
+        for q in range(j1 - j0):
+            j = uint64(j0) + uint64(q)
+            i = base + j
+            nf[i] = uf[i] + uf[i] - nf[i] + wf[i] * lap[j]
+        _damped_update(uf, nf, wf, lap, base, 0, j0, keep_row, keep_x, rx)
+        _damped_update(uf, nf, wf, lap, base, j1, n, keep_row, keep_x, rx)
+    _restore_fp_mode(fp_mode)
+
+
+@njit(**_SERIAL)
+def _damped_update(uf, nf, wf, lap, base, j0, j1, keep_row, keep_x, rx):
+    """Sponge form ``u_next <- q (2u + w2 L u) - (2q - 1) u_next`` on row columns ``j0..j1``.
+
+    ``q = 1 / (1 + s)`` is the product of the per-axis factors (see :func:`laplacian_step`).
+    """
+    for jq in range(j1 - j0):
+        j = uint64(j0) + uint64(jq)
+        i = base + j
+        q = keep_row * keep_x[uint64(rx) + j]
+        nf[i] = q * (uf[i] + uf[i] + wf[i] * lap[j]) - (q + q - 1) * nf[i]
+
+
+@njit(**_PARALLEL)
+def laplacian_step(u, u_next, w2, cz, cy, cx, keep_z, keep_y, keep_x, x_lo, x_hi, boxes):
+    """Leapfrog update of every non-halo point: ``u_next <- 2u - u_next + w2 L u``.
+
+    In a sponge, ``u_tt + sigma u_t = v^2 (L u + s)`` with a centred ``u_t`` gives the damped
+    form ``u_next <- (2u - (1 - s) u_next + w2 L u) / (1 + s)``, ``s = sigma dt / 2``, written
+    as ``q (2u + w2 L u) - (2q - 1) u_next`` with ``q = 1 / (1 + s)``. The damping is separable
+    as a product, ``q = keep_z[iz] keep_y[iy] keep_x[ix]`` (``keep = 1`` outside the layers), so
+    no division is needed. Columns ``x_lo..x_hi`` of a row (counted from the first non-halo
+    column) are known to be free of damping. ``boxes[i] = (z0, z1, y0, y1)`` are
+    the row ranges of the parallel work items (see :func:`work_boxes`).
+    """
+    for item in prange(boxes.shape[0]):
+        _update_rows(u, u_next, w2, cz, cy, cx, keep_z, keep_y, keep_x, x_lo, x_hi, boxes[item])
+
+
+@njit(inline="always")
+def _d1(f, i, stride, g):
+    """Centred first difference ``sum_k g_k (f[i + k s] - f[i - k s])``, ``g`` holding ``g_k/h``."""
+    acc = 0 * f[i]
+    for k in range(1, len(g) + 1):
+        acc += g[k - 1] * (f[i + uint64(k) * stride] - f[i - uint64(k) * stride])
+    return acc
+
+
+@njit(inline="always")
+def _d2(f, i, stride, c):
+    """Centred second difference ``c_0 f[i] + sum_k c_k (f[i + k s] + f[i - k s])``."""
+    acc = c[0] * f[i]
+    for k in range(1, len(c)):
+        acc += c[k] * (f[i + uint64(k) * stride] + f[i - uint64(k) * stride])
+    return acc
+
+
+@njit(**_SERIAL)
+def _psi_line(uf, pf, a, b, t0, tstep, g, stride, i0, count):
+    """``psi <- b psi + a D1 u`` on ``count`` points from flat index ``i0``.
+
+    The profiles are read at ``t0 + j * tstep``: ``tstep = 0`` on a line across the layer's axis
+    (one profile value), 1 on a line along it.
+    """
+    for j in range(count):
+        i = uint64(i0 + j)
+        t = uint64(t0 + j * tstep)
+        pf[i] = b[t] * pf[i] + a[t] * _d1(uf, i, stride, g)
+
+
+@njit(**_SERIAL)
+def _zeta_line(uf, pf, zf, nf, wf, a, b, t0, tstep, c, g, stride, i0, count):
+    """``P = D2 u + D1 psi``, ``zeta <- b zeta + a P``, ``u_next += w2 (D1 psi + zeta)``."""
+    for j in range(count):
+        i = uint64(i0 + j)
+        t = uint64(t0 + j * tstep)
+        d1 = _d1(pf, i, stride, g)
+        zeta = b[t] * zf[i] + a[t] * (_d2(uf, i, stride, c) + d1)
+        zf[i] = zeta
+        nf[i] += wf[i] * (d1 + zeta)
+
+
+@njit(**_SERIAL)
+def _cpml_line(uf, nf, wf, pf, zf, a, b, c, g, stride, i0, count, t0, tstep, zeta_pass):
+    """One CPML pass on a line of ``count`` points; see :func:`_psi_line`, :func:`_zeta_line`."""
+    if zeta_pass:
+        if tstep == 0:
+            _zeta_line(uf, pf, zf, nf, wf, a, b, t0, 0, c, g, stride, i0, count)
+        else:
+            _zeta_line(uf, pf, zf, nf, wf, a, b, t0, 1, c, g, stride, i0, count)
+    elif tstep == 0:
+        _psi_line(uf, pf, a, b, t0, 0, g, stride, i0, count)
+    else:
+        _psi_line(uf, pf, a, b, t0, 1, g, stride, i0, count)
+
+
+@njit(**_SERIAL)
+def _cpml_rows(u, u_next, w2, psi, zeta, prof, c, g, x_slabs, zeta_pass, box):
+    """One CPML pass (``psi`` or ``zeta``) over the rows of ``box``, every axis."""
+    nz, ny, nx = u.shape
+    rx = len(c[2]) - 1
+    n = nx - 2 * rx
+    uf, nf, wf = u.reshape(-1), u_next.reshape(-1), w2.reshape(-1)
+    pz, py, px = psi[0].reshape(-1), psi[1].reshape(-1), psi[2].reshape(-1)
+    zz, zy, zx = zeta[0].reshape(-1), zeta[1].reshape(-1), zeta[2].reshape(-1)
+    fp_mode = _flush_subnormals()
+    for row in range((box[1] - box[0]) * (box[3] - box[2])):
+        iz, iy = box[0] + row // (box[3] - box[2]), box[2] + row % (box[3] - box[2])
+        base = (iz * ny + iy) * nx + rx
+        if prof[0][0][iz] != 0:
+            _cpml_line(
+                uf,
+                nf,
+                wf,
+                pz,
+                zz,
+                prof[0][0],
+                prof[0][1],
+                c[0],
+                g[0],
+                uint64(ny * nx),
+                base,
+                n,
+                iz,
+                0,
+                zeta_pass,
+            )
+        if prof[1][0][iy] != 0:
+            _cpml_line(
+                uf,
+                nf,
+                wf,
+                py,
+                zy,
+                prof[1][0],
+                prof[1][1],
+                c[1],
+                g[1],
+                uint64(nx),
+                base,
+                n,
+                iy,
+                0,
+                zeta_pass,
+            )
+        for x0, x1 in x_slabs:
+            _cpml_line(
+                uf,
+                nf,
+                wf,
+                px,
+                zx,
+                prof[2][0],
+                prof[2][1],
+                c[2],
+                g[2],
+                uint64(1),
+                base - rx + x0,
+                x1 - x0,
+                x0,
+                1,
+                zeta_pass,
+            )
+    _restore_fp_mode(fp_mode)
+
+
+@njit(**_PARALLEL)
+def cpml_step(
+    u,
+    u_next,
+    w2,
+    psi_z,
+    psi_y,
+    psi_x,
+    zeta_z,
+    zeta_y,
+    zeta_x,
+    az,
+    bz,
+    ay,
+    by,
+    ax,
+    bx,
+    cz,
+    cy,
+    cx,
+    gz,
+    gy,
+    gx,
+    x_lo0,
+    x_lo1,
+    x_hi0,
+    x_hi1,
+    zeta_pass,
+    boxes,
+):
+    """CPML terms of every axis (Pasalic & McGarry, 2010), in two passes per time step.
+
+    ``zeta_pass=False`` (before :func:`laplacian_step`): ``psi <- b psi + a D1 u``.
+    ``zeta_pass=True`` (after it): ``P = D2 u + D1 psi``, ``zeta <- b zeta + a P``,
+    ``u_next += w2 (D1 psi + zeta)``, so that each axis's second derivative becomes ``P + zeta``.
+    ``a*``, ``b*`` are the recursion profiles along each axis, and the two padded
+    column ranges ``x_lo0..x_lo1`` and ``x_hi0..x_hi1`` of the x layers. (Arguments are flat
+    because parallel loops take no nested tuples.) ``boxes`` as in :func:`laplacian_step`.
+    """
+    for item in prange(boxes.shape[0]):
+        _cpml_rows(
+            u,
+            u_next,
+            w2,
+            (psi_z, psi_y, psi_x),
+            (zeta_z, zeta_y, zeta_x),
+            ((az, bz), (ay, by), (ax, bx)),
+            (cz, cy, cx),
+            (gz, gy, gx),
+            ((x_lo0, x_lo1), (x_hi0, x_hi1)),
+            zeta_pass,
+            boxes[item],
+        )
+
+
+def work_boxes(shape, rz, ry, nthreads, tile=32):
+    """Parallel work items ``(z0, z1, y0, y1)`` covering the non-halo rows of a padded grid.
+
+    2D (``ny == 1``): ``4 * nthreads`` chunks of z. 3D: tiles of ``tile`` y-rows over every z,
+    so that the planes a z-stencil reads stay in cache while a tile is swept.
+    """
+    nz, ny = shape[0], shape[1]
+    if ny == 1:
+        rows = nz - 2 * rz
+        n = max(1, min(4 * nthreads, rows))
+        edges = [rz + i * rows // n for i in range(n + 1)]
+        return np.array([(edges[i], edges[i + 1], 0, 1) for i in range(n)], dtype=np.int64)
+    starts = range(ry, ny - ry, tile)
+    return np.array([(rz, nz - rz, y, min(y + tile, ny - ry)) for y in starts], dtype=np.int64)
+
+
+@njit(cache=True, nogil=True)
+def inject(field, idx, weights, amplitudes):
+    """Add point sources: ``field.flat[idx[p, k]] += weights[p, k] * amplitudes[p]``."""
+    ff = field.reshape(-1)
+    for p in range(idx.shape[0]):
+        for k in range(idx.shape[1]):
+            ff[idx[p, k]] += weights[p, k] * amplitudes[p]
+
+
+@njit(cache=True, nogil=True)
+def sample(field, idx, weights, out):
+    """Read the field at points: ``out[p] = sum_k weights[p, k] * field.flat[idx[p, k]]``.
+
+    This is the transpose of :func:`inject` with the same ``idx`` and ``weights``.
+    """
+    ff = field.reshape(-1)
+    for p in range(idx.shape[0]):
+        acc = 0 * ff[0]
+        for k in range(idx.shape[1]):
+            acc += weights[p, k] * ff[idx[p, k]]
+        out[p] = acc
+
+
+@njit(cache=True, nogil=True)
+def mirror_free_surface(field, r):
+    """Pressure-release surface on padded row ``r``: ``u[r] = 0``, ``u[r - k] = -u[r + k]``."""
+    field[r] = 0
+    for k in range(1, r + 1):
+        field[r - k] = -field[r + k]

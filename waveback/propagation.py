@@ -1,0 +1,334 @@
+"""Forward propagation: the leapfrog time loop of the constant-density acoustic equation.
+
+Solves :math:`m\\,\\partial_t^2 u - \\nabla^2 u = s` with :math:`m = 1/v_p^2` (SI units: u in
+pressure units per unit source, x in m, t in s) by
+
+.. math:: u^{n+1} = 2u^n - u^{n-1} + \\Delta t^2 v^2 \\left(L u^n + s^n\\right),
+
+where ``L`` is the centred Laplacian of order ``space_order`` plus the absorbing-boundary terms.
+A point source :math:`w(t)\\,\\delta(x - x_s)` is injected as
+:math:`s^n = w(t_n)\\, W^\\top e_s / \\Delta V` (interpolation weights ``W`` divided by the cell
+volume), so traces converge to the continuum solution as the grid is refined.
+
+Time convention: ``u`` is zero before the first step (``u^0 = u^{-1} = 0``); wavelet sample ``n``
+enters the update that produces :math:`u^{n+1}`; ``d[n]`` samples :math:`u^n` at ``t_n = n dt``.
+An initial-pressure source sets :math:`u^0 = p_0` with zero initial velocity
+(:math:`u^{-1} = u^{1}`, i.e. :math:`u^{-1} = p_0 + \\tfrac12\\Delta t^2 v^2 L p_0`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+from . import kernels
+from .boundaries import cpml_coefficients, layer_depth, sponge_factor
+from .geometry import check_points, point_stencils
+from .stencils import first_derivative_coefficients, second_derivative_coefficients
+from .wavelets import max_frequency
+
+#: Points per wavelength at the wavelet's highest significant frequency below which the
+#: dispersion of each Laplacian order becomes visible (about 1 % phase error).
+MIN_POINTS_PER_WAVELENGTH = {2: 10.0, 4: 6.0, 6: 4.5, 8: 4.0, 10: 3.5, 12: 3.3, 14: 3.1, 16: 3.0}
+
+
+@dataclass
+class State:
+    """Everything one time step reads and writes: the two time levels and CPML memory."""
+
+    u: np.ndarray
+    u_prev: np.ndarray
+    psi: tuple = ()
+    zeta: tuple = ()
+
+
+class Propagator:
+    """The constant coefficients of one ``(model, dt)`` pair and the forward time step.
+
+    Parameters
+    ----------
+    model : Model
+    dt : float
+        Time step (s); refused above ``model.critical_dt()``.
+    """
+
+    def __init__(self, model, dt):
+        dt = _check_dt(model, dt)
+        self.model, self.dt = model, dt
+        dtype = model.dtype
+        self.shape = _shape3(model.padded_shape)
+        self.array_axes = (0, 2) if model.ndim == 2 else (0, 1, 2)
+        vp = model.pad(model.vp.astype(np.float64)).reshape(self.shape)
+        self.w2 = (dt**2 * vp**2).astype(dtype)
+        r = model.halo
+        c2 = second_derivative_coefficients(model.space_order)
+        g1 = first_derivative_coefficients(model.space_order)
+        zero = (dtype.type(0),)
+        c, g = [zero, zero, zero], [zero, zero, zero]
+        self.keep = [np.ones(n, dtype) for n in self.shape]
+        prof = [(np.zeros(n, dtype), np.zeros(n, dtype)) for n in self.shape]
+        self.free_columns = (0, self.shape[2] - 2 * r)
+        for axis, ax3 in enumerate(self.array_axes):
+            h = model.spacing[axis]
+            c[ax3] = tuple(dtype.type(v) for v in c2 / h**2)
+            g[ax3] = tuple(dtype.type(v) for v in g1 / h)
+            lo, hi = model.pads[axis]
+            xi = layer_depth(self.shape[ax3], lo, hi, r, model.nbl)
+            if model.boundary == "sponge":
+                s = sponge_factor(xi, h, model.nbl, dt, model.pml_velocity, model.reflection)
+                self.keep[ax3] = (1.0 / (1.0 + s)).astype(dtype)
+                if ax3 == 2:
+                    self.free_columns = (lo - r, self.shape[2] - hi - r)
+            else:
+                a, b = cpml_coefficients(
+                    xi, h, model.nbl, dt, model.pml_velocity, model.pml_frequency, model.reflection
+                )
+                prof[ax3] = (a.astype(dtype), b.astype(dtype))
+                if ax3 == 2:
+                    self.x_slabs = ((r, lo), (self.shape[2] - hi, self.shape[2] - r))
+        self.c, self.g, self.prof = tuple(c), tuple(g), tuple(prof)
+        self.cpml_axes = self.array_axes if model.boundary == "cpml" else ()
+        ry = r if model.ndim == 3 else 0
+        self.boxes = kernels.work_boxes(self.shape, r, ry, numba.get_num_threads())
+
+    def new_state(self) -> State:
+        """Zero wavefields and CPML memory variables (a 1-point dummy for axes without CPML)."""
+        dtype = self.model.dtype
+        aux = [
+            np.zeros(self.shape if ax in self.cpml_axes else (1, 1, 1), dtype) for ax in range(3)
+        ]
+        aux2 = [np.zeros_like(a) for a in aux]
+        return State(
+            np.zeros(self.shape, dtype), np.zeros(self.shape, dtype), tuple(aux), tuple(aux2)
+        )
+
+    def step(self, state: State, src=None) -> None:
+        """Advance ``state`` by one time step in place, injecting ``src = (idx, weights, amps)``.
+
+        On return ``state.u`` holds :math:`u^{n+1}` and ``state.u_prev`` holds :math:`u^n`.
+        """
+        u, u_next = state.u, state.u_prev
+        cpml = self.cpml_axes and (
+            u,
+            u_next,
+            self.w2,
+            *state.psi,
+            *state.zeta,
+            *(p for ab in self.prof for p in ab),
+            *self.c,
+            *self.g,
+            *self.x_slabs[0],
+            *self.x_slabs[1],
+        )
+        if cpml:
+            kernels.cpml_step(*cpml, False, self.boxes)
+        kernels.laplacian_step(
+            u, u_next, self.w2, *self.c, *self.keep, *self.free_columns, self.boxes
+        )
+        if cpml:
+            kernels.cpml_step(*cpml, True, self.boxes)
+        if src is not None:
+            kernels.inject(u_next, *src)
+        if self.model.free_surface:
+            kernels.mirror_free_surface(u_next, self.model.halo)
+        state.u, state.u_prev = u_next, u
+
+    def source_weights(self, idx, weights):
+        """Injection weights ``W * dt² v² / ΔV`` of a point stencil, in the model's dtype."""
+        cell = float(np.prod(self.model.spacing))
+        return (weights * self.w2.reshape(-1)[idx].astype(np.float64) / cell).astype(
+            self.model.dtype
+        )
+
+    def embed(self, field) -> np.ndarray:
+        """A model-shaped field placed on the padded grid (zero in the layers)."""
+        out = np.zeros(self.model.padded_shape, self.model.dtype)
+        out[self.model.interior] = field
+        return out.reshape(self.shape)
+
+    def interior(self, padded) -> np.ndarray:
+        """The model-shaped part of a padded field."""
+        return padded.reshape(self.model.padded_shape)[self.model.interior]
+
+
+def forward(
+    model,
+    wavelet,
+    src,
+    rec,
+    dt,
+    interpolation="linear",
+    *,
+    initial_pressure=None,
+    snapshots=None,
+    progress=False,
+):
+    """Model receiver data: the pressure at ``rec`` from point sources at ``src``.
+
+    Parameters
+    ----------
+    model : Model
+    wavelet : (nt,) or (nt, nsrc) array_like
+        Source time functions sampled at ``t_n = n dt``; a 1D wavelet drives every source. Its
+        length sets the number of time steps ``nt`` (for a pure initial-pressure run pass
+        ``np.zeros(nt)`` and ``src=None``).
+    src : (nsrc, ndim) array_like or None
+        Source positions (m), z first, in the model's frame (``vp[0, 0]`` sits at
+        ``model.origin``).
+    rec : (nrec, ndim) array_like
+        Receiver positions (m).
+    dt : float
+        Time step (s).
+    interpolation : {"linear", "sinc"}
+        Off-grid scheme for sources and receivers.
+    initial_pressure : model-shaped array_like, optional
+        ``u(0) = p0`` with zero initial velocity (photoacoustics); adds to any point sources.
+    snapshots : sequence of int, optional
+        Time indices ``n`` at which to also return the model-shaped wavefield :math:`u^n`.
+    progress : bool
+        Show a progress bar over time steps.
+
+    Returns
+    -------
+    d : (nt, nrec) ndarray
+        ``d[n]`` is the pressure at the receivers at ``t_n``, in the model's dtype.
+    fields : (len(snapshots), *model.shape) ndarray
+        Only when ``snapshots`` is given: returned as ``(d, fields)``.
+    """
+    run = _setup(model, wavelet, src, rec, dt, interpolation, initial_pressure)
+    prop, state, nt = run["prop"], run["state"], run["nt"]
+    rec_idx, rec_w = run["rec"]
+    d = np.zeros((nt, rec_idx.shape[0]), model.dtype)
+    wanted = {} if snapshots is None else {int(n): i for i, n in enumerate(snapshots)}
+    if any(not 0 <= n < nt for n in wanted):
+        raise ValueError(f"snapshots must be time indices in [0, {nt}), got {list(snapshots)}")
+    fields = np.zeros((len(wanted),) + model.shape, model.dtype)
+    for n in _steps(nt, progress):
+        kernels.sample(state.u, rec_idx, rec_w, d[n])
+        if n in wanted:
+            fields[wanted[n]] = prop.interior(state.u)
+        prop.step(state, run["source_at"](n))
+    return d if snapshots is None else (d, fields)
+
+
+def _setup(model, wavelet, src, rec, dt, interpolation, initial_pressure):
+    """Validate the inputs of a propagation and build its propagator, state and stencils."""
+    rec = check_points(rec, model, "rec")
+    if wavelet is None:
+        raise ValueError(
+            "wavelet is required: give (nt,) or (nt, nsrc) samples; for a pure "
+            "initial-pressure run pass np.zeros(nt) and src=None"
+        )
+    wavelet = np.asarray(wavelet, dtype=np.float64)
+    if wavelet.ndim not in (1, 2) or wavelet.shape[0] < 1:
+        raise ValueError(f"wavelet must have shape (nt,) or (nt, nsrc), got {wavelet.shape}")
+    if not np.all(np.isfinite(wavelet)):
+        raise ValueError("wavelet contains NaN or infinite samples")
+    nt = wavelet.shape[0]
+    prop = Propagator(model, dt)
+    src_stencil = None
+    if src is not None:
+        src = check_points(src, model, "src")
+        amps = (
+            np.broadcast_to(wavelet.reshape(nt, -1), (nt, src.shape[0]))
+            if wavelet.ndim == 1
+            else wavelet
+        )
+        if amps.shape[1] != src.shape[0]:
+            raise ValueError(
+                f"wavelet has {amps.shape[1]} columns but there are {src.shape[0]} sources; give "
+                f"one wavelet (nt,) for all or one column per source (nt, nsrc)"
+            )
+        idx, w = point_stencils(src, model, interpolation)
+        src_stencil = (idx, prop.source_weights(idx, w))
+        amps = np.ascontiguousarray(amps, dtype=model.dtype)
+        _warn_dispersion(model, wavelet, dt)
+    elif initial_pressure is None:
+        raise ValueError(
+            "nothing to propagate: give src positions for the wavelet, or initial_pressure"
+        )
+    idx, w = point_stencils(rec, model, interpolation)
+    state = prop.new_state()
+    if initial_pressure is not None:
+        _set_initial_pressure(prop, state, initial_pressure)
+
+    def source_at(n):
+        return None if src_stencil is None else (*src_stencil, amps[n])
+
+    return {
+        "prop": prop,
+        "state": state,
+        "nt": nt,
+        "rec": (idx, w.astype(model.dtype)),
+        "source_at": source_at,
+    }
+
+
+def _set_initial_pressure(prop, state, p0):
+    """``u^0 = p0`` and ``u^{-1} = p0 + dt² v² L p0 / 2`` (zero initial velocity)."""
+    model = prop.model
+    p0 = np.asarray(p0, dtype=np.float64)
+    if p0.shape != model.shape:
+        raise ValueError(
+            f"initial_pressure must have the model's shape {model.shape}, got {p0.shape}"
+        )
+    if not np.all(np.isfinite(p0)):
+        raise ValueError("initial_pressure contains NaN or infinite values")
+    u0 = prop.embed(p0)
+    if model.free_surface:
+        kernels.mirror_free_surface(u0, model.halo)
+    tmp = prop.new_state()
+    tmp.u[...] = u0
+    tmp.u_prev[...] = u0
+    prop.step(tmp)
+    state.u[...] = u0
+    state.u_prev[...] = 0.5 * (u0 + tmp.u)
+
+
+def _steps(nt, progress):
+    if not progress:
+        return range(nt)
+    from tqdm.auto import tqdm
+
+    return tqdm(range(nt), desc="time steps", unit="step", leave=False)
+
+
+def _check_dt(model, dt) -> float:
+    try:
+        dt = float(dt)
+    except (TypeError, ValueError):
+        raise TypeError(f"dt must be a number of seconds, got {dt!r}") from None
+    if not np.isfinite(dt) or dt <= 0:
+        raise ValueError(f"dt must be a positive number of seconds, got {dt!r}")
+    limit = model.critical_dt()
+    if dt > limit:
+        raise ValueError(
+            f"dt = {dt:.6g} s is unstable for this model: the largest stable time step for "
+            f"space_order={model.space_order} in {model.ndim}D with "
+            f"vmax = {float(model.vp.max()):.6g} m/s "
+            f"is {limit:.6g} s; use dt <= {limit:.6g} (e.g. {0.9 * limit:.3g})"
+        )
+    return dt
+
+
+def _warn_dispersion(model, wavelet, dt):
+    fmax = max_frequency(wavelet, dt)
+    if fmax <= 0:
+        return
+    ppw = float(model.vp.min()) / (fmax * max(model.spacing))
+    need = MIN_POINTS_PER_WAVELENGTH[model.space_order]
+    if ppw < need:
+        warnings.warn(
+            f"grid dispersion: the wavelet has energy up to {fmax:.4g} Hz, where the slowest "
+            f"velocity {float(model.vp.min()):.4g} m/s gives only {ppw:.2f} points per wavelength "
+            f"(space_order={model.space_order} needs about {need}); refine the grid to "
+            f"h <= {float(model.vp.min()) / (fmax * need):.4g} m or lower the frequency",
+            stacklevel=4,
+        )
+
+
+def _shape3(shape):
+    return (shape[0], 1, shape[1]) if len(shape) == 2 else tuple(shape)

@@ -1,0 +1,116 @@
+"""Finite-difference stencils: Fornberg weights and the leapfrog stability limit.
+
+The Laplacian is the sum over dimensions of centred second-derivative stencils of even
+accuracy order ``space_order`` (2, 4, ..., 16),
+
+.. math:: \\partial_x^2 u(x_i) \\approx \\frac{1}{h^2}\\Big(c_0 u_i
+          + \\sum_{k=1}^{M} c_k (u_{i+k} + u_{i-k})\\Big), \\qquad M = \\text{space\\_order}/2,
+
+and the CPML uses the centred first-derivative stencil of the same order,
+:math:`\\partial_x u(x_i) \\approx h^{-1} \\sum_{k=1}^{M} g_k (u_{i+k} - u_{i-k})`.
+All coefficients come from Fornberg's recursion (Fornberg, 1988, Math. Comp. 51, 699–706).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+SPACE_ORDERS = tuple(range(2, 17, 2))
+
+
+def fornberg_weights(x0: float, x: np.ndarray, max_derivative: int) -> np.ndarray:
+    """Finite-difference weights on arbitrary nodes (Fornberg's algorithm).
+
+    Parameters
+    ----------
+    x0 : float
+        Point at which the derivatives are approximated.
+    x : (n,) array_like
+        Distinct node positions.
+    max_derivative : int
+        Highest derivative order wanted.
+
+    Returns
+    -------
+    (max_derivative + 1, n) ndarray
+        Row ``m`` holds the weights ``w`` such that
+        :math:`f^{(m)}(x_0) \\approx \\sum_j w_j f(x_j)`, exact for polynomials of degree
+        ``n - 1``.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    n = x.size
+    c = np.zeros((max_derivative + 1, n))
+    c1, c4 = 1.0, x[0] - x0
+    c[0, 0] = 1.0
+    for i in range(1, n):
+        mn = min(i, max_derivative)
+        c2, c5, c4 = 1.0, c4, x[i] - x0
+        for j in range(i):
+            c3 = x[i] - x[j]
+            c2 *= c3
+            if j == i - 1:
+                for k in range(mn, 0, -1):
+                    c[k, i] = c1 * (k * c[k - 1, i - 1] - c5 * c[k, i - 1]) / c2
+                c[0, i] = -c1 * c5 * c[0, i - 1] / c2
+            for k in range(mn, 0, -1):
+                c[k, j] = (c4 * c[k, j] - k * c[k - 1, j]) / c3
+            c[0, j] = c4 * c[0, j] / c3
+        c1 = c2
+    return c
+
+
+def _check_order(space_order: int) -> int:
+    if space_order not in SPACE_ORDERS:
+        raise ValueError(
+            f"space_order must be one of {SPACE_ORDERS} (the accuracy order of the centred "
+            f"Laplacian), got {space_order!r}"
+        )
+    return space_order // 2
+
+
+def second_derivative_coefficients(space_order: int) -> np.ndarray:
+    """Centred second-derivative coefficients ``c_0 .. c_M`` for unit spacing.
+
+    Returns
+    -------
+    (M + 1,) ndarray
+        ``c[0]`` is the centre weight, ``c[k]`` the weight of ``u[i+k]`` and ``u[i-k]``.
+    """
+    m = _check_order(space_order)
+    nodes = np.arange(-m, m + 1, dtype=np.float64)
+    return fornberg_weights(0.0, nodes, 2)[2, m:].copy()
+
+
+def first_derivative_coefficients(space_order: int) -> np.ndarray:
+    """Centred first-derivative coefficients ``g_1 .. g_M`` for unit spacing.
+
+    Returns
+    -------
+    (M,) ndarray
+        ``g[k-1]`` multiplies ``u[i+k] - u[i-k]``.
+    """
+    m = _check_order(space_order)
+    nodes = np.arange(-m, m + 1, dtype=np.float64)
+    return fornberg_weights(0.0, nodes, 1)[1, m + 1 :].copy()
+
+
+def laplacian_symbol_max(space_order: int) -> float:
+    """Largest eigenvalue of minus the unit-spacing 1D second-derivative stencil.
+
+    The symbol of the stencil is :math:`c_0 + 2\\sum_k c_k \\cos(k\\theta)`; its most negative
+    value, at the Nyquist wavenumber :math:`\\theta = \\pi`, sets the stability limit.
+    """
+    c = second_derivative_coefficients(space_order)
+    k = np.arange(1, c.size)
+    return float(-(c[0] + 2.0 * np.sum(c[1:] * (-1.0) ** k)))
+
+
+def critical_dt(vmax: float, spacing: tuple[float, ...], space_order: int) -> float:
+    """Largest stable leapfrog time step for the Laplacian of the given order.
+
+    Von Neumann analysis of :math:`u^{n+1} - 2u^n + u^{n-1} = \\Delta t^2 v^2 L u^n` gives
+    stability when :math:`\\Delta t\\, v_{max} \\sqrt{\\sum_d \\lambda / h_d^2} \\le 2`, with
+    :math:`\\lambda` from :func:`laplacian_symbol_max`.
+    """
+    lam = laplacian_symbol_max(space_order)
+    return 2.0 / (vmax * np.sqrt(sum(lam / h**2 for h in spacing)))
