@@ -1,5 +1,7 @@
 """Forward propagation against analytic solutions, its convergence, and its input checks."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -251,3 +253,38 @@ def test_steered_plane_wave_from_a_delayed_array_travels_at_its_angle():
     picked = np.argmax(d, axis=0) * dt
     expected = (rec[:, 1] - x[0]) * np.sin(angle) / C + (rec[:, 0] - 10.0) * np.cos(angle) / C
     assert np.ptp(picked - expected) < 3 * dt  # the wavefront is straight and tilted by 20°
+
+
+def test_float32_kernels_do_no_float64_arithmetic():
+    # Numba promotes float32 with a Python int to float64. Compile each row kernel afresh (the
+    # disk cache hides the IR) with the float32 arguments a propagator passes, and look for
+    # double arithmetic or float-to-double extension in its LLVM IR.
+    from numba import njit
+
+    from waveback import kernels
+
+    prop = wb.Propagator(wb.Model(np.full((12, 14), 1500.0), 5.0, nbl=4), 1e-3)
+    sponge = wb.Propagator(wb.Model(np.full((12, 14), 1500.0), 5.0, nbl=4, boundary="sponge"), 1e-3)
+    st = prop.new_state()
+    u, v, w2 = st.u, st.u_prev, prop.w2
+    flat = (u.ravel(), v.ravel(), w2.ravel())
+    lap = np.zeros(u.shape[2] - 8, np.float32)
+    idx, weights = np.zeros((1, 4), np.int64), np.ones((1, 4), np.float32)
+    calls = [
+        (kernels._update_rows, (u, v, w2, *prop.c, *sponge.keep, 2, 4, prop.boxes[0])),
+        (
+            kernels._damped_update,
+            (*flat, lap, np.uint64(4), 0, 2, np.float32(0.9), sponge.keep[2], 4),
+        ),
+        (kernels.sample, (u, idx, weights, np.zeros(1, np.float32))),
+        (kernels.inject, (u, idx, weights, np.ones(1, np.float32))),
+        (kernels.scattering, (v, u, u, u, u, *prop.keep, False)),
+    ]
+    line = (*flat, st.psi[2].ravel(), st.zeta[2].ravel(), *prop.prof[2], prop.c[2], prop.g[2])
+    calls += [(kernels._cpml_line, (mode, *line, np.uint64(1), 70, 3, 4, 1)) for mode in range(5)]
+    for kernel, args in calls:
+        fresh = njit(fastmath=True)(kernel.py_func)
+        fresh(*args)
+        (llvm,) = fresh.inspect_llvm().values()
+        assert "fmul" in llvm  # the IR is really there
+        assert not re.search(r"f(add|sub|mul|div)[a-z ]* double|fpext float", llvm), kernel

@@ -2,7 +2,7 @@
 
 from .geometry import plane_wave_delays
 from .model import Model
-from .propagation import Propagator, forward
+from .propagation import Propagator, adjoint, adjoint_initial_pressure, born, forward, gradient
 from .stencils import critical_dt
 from .wavelets import delayed, gaussian_derivative, ricker, tone_burst
 
@@ -12,6 +12,10 @@ __all__ = [
     "Model",
     "Propagator",
     "forward",
+    "adjoint",
+    "adjoint_initial_pressure",
+    "born",
+    "gradient",
     "critical_dt",
     "ricker",
     "gaussian_derivative",

@@ -136,7 +136,7 @@ def _damped_update(uf, nf, wf, lap, base, j0, j1, keep_row, keep_x, rx):
         j = uint64(j0) + uint64(jq)
         i = base + j
         q = keep_row * keep_x[uint64(rx) + j]
-        nf[i] = q * (uf[i] + uf[i] + wf[i] * lap[j]) - (q + q - 1) * nf[i]
+        nf[i] = q * (uf[i] + uf[i] + wf[i] * lap[j]) - (q + q - nf.dtype.type(1)) * nf[i]
 
 
 @njit(**_PARALLEL)
@@ -158,7 +158,7 @@ def laplacian_step(u, u_next, w2, cz, cy, cx, keep_z, keep_y, keep_x, x_lo, x_hi
 @njit(inline="always")
 def _d1(f, i, stride, g):
     """Centred first difference ``sum_k g_k (f[i + k s] - f[i - k s])``, ``g`` holding ``g_k/h``."""
-    acc = 0 * f[i]
+    acc = f.dtype.type(0)
     for k in range(1, len(g) + 1):
         acc += g[k - 1] * (f[i + uint64(k) * stride] - f[i - uint64(k) * stride])
     return acc
@@ -173,103 +173,89 @@ def _d2(f, i, stride, c):
     return acc
 
 
-@njit(**_SERIAL)
-def _psi_line(uf, pf, a, b, t0, tstep, g, stride, i0, count):
-    """``psi <- b psi + a D1 u`` on ``count`` points from flat index ``i0``.
+# CPML line passes. ``mode`` selects the pass; 0 and 1 are the forward step, 2 to 4 its exact
+# transpose (in the adjoint variable q = w2 * lambda, see ``Propagator.adjoint_step``):
+#   0  psi  <- b psi + a D1 u
+#   1  zeta <- b zeta + a (D2 u + D1 psi);      u_next += w2 (D1 psi + zeta)
+#   2  lzeta <- b lzeta + q                      (on the slab: q masked by a != 0)
+#   3  lpsi  <- b lpsi - D1(chi q + a lzeta)     (D1^T = -D1 for fields zero off the slab)
+#   4  q_next += w2 (D2(a lzeta) - D1(a lpsi))   (slab and the r points next to it)
+# Neighbours along the axis sit at profile index t +- k, whichever way the line runs.
 
-    The profiles are read at ``t0 + j * tstep``: ``tstep = 0`` on a line across the layer's axis
-    (one profile value), 1 on a line along it.
-    """
+
+@njit(**_SERIAL)
+def _cpml_line(mode, uf, nf, wf, pf, zf, a, b, c, g, stride, i0, count, t0, tstep):
+    """One CPML pass on ``count`` points from flat index ``i0``; profiles at ``t0 + j tstep``."""
     for j in range(count):
         i = uint64(i0 + j)
         t = uint64(t0 + j * tstep)
-        pf[i] = b[t] * pf[i] + a[t] * _d1(uf, i, stride, g)
-
-
-@njit(**_SERIAL)
-def _zeta_line(uf, pf, zf, nf, wf, a, b, t0, tstep, c, g, stride, i0, count):
-    """``P = D2 u + D1 psi``, ``zeta <- b zeta + a P``, ``u_next += w2 (D1 psi + zeta)``."""
-    for j in range(count):
-        i = uint64(i0 + j)
-        t = uint64(t0 + j * tstep)
-        d1 = _d1(pf, i, stride, g)
-        zeta = b[t] * zf[i] + a[t] * (_d2(uf, i, stride, c) + d1)
-        zf[i] = zeta
-        nf[i] += wf[i] * (d1 + zeta)
-
-
-@njit(**_SERIAL)
-def _cpml_line(uf, nf, wf, pf, zf, a, b, c, g, stride, i0, count, t0, tstep, zeta_pass):
-    """One CPML pass on a line of ``count`` points; see :func:`_psi_line`, :func:`_zeta_line`."""
-    if zeta_pass:
-        if tstep == 0:
-            _zeta_line(uf, pf, zf, nf, wf, a, b, t0, 0, c, g, stride, i0, count)
+        if mode == 0:
+            pf[i] = b[t] * pf[i] + a[t] * _d1(uf, i, stride, g)
+        elif mode == 1:
+            d1 = _d1(pf, i, stride, g)
+            zeta = b[t] * zf[i] + a[t] * (_d2(uf, i, stride, c) + d1)
+            zf[i] = zeta
+            nf[i] += wf[i] * (d1 + zeta)
+        elif mode == 2:
+            zf[i] = b[t] * zf[i] + uf[i]
+        elif mode == 3:
+            zero = uf.dtype.type(0)
+            acc = zero
+            for k in range(1, len(g) + 1):
+                hi, lo = i + uint64(k) * stride, i - uint64(k) * stride
+                ahi, alo = a[t + uint64(k)], a[t - uint64(k)]
+                acc += g[k - 1] * (
+                    (uf[hi] if ahi != 0 else zero)
+                    + ahi * zf[hi]
+                    - (uf[lo] if alo != 0 else zero)
+                    - alo * zf[lo]
+                )
+            pf[i] = b[t] * pf[i] - acc
         else:
-            _zeta_line(uf, pf, zf, nf, wf, a, b, t0, 1, c, g, stride, i0, count)
-    elif tstep == 0:
-        _psi_line(uf, pf, a, b, t0, 0, g, stride, i0, count)
-    else:
-        _psi_line(uf, pf, a, b, t0, 1, g, stride, i0, count)
+            acc = c[0] * a[t] * zf[i]
+            for k in range(1, len(c)):
+                hi, lo = i + uint64(k) * stride, i - uint64(k) * stride
+                ahi, alo = a[t + uint64(k)], a[t - uint64(k)]
+                acc += c[k] * (ahi * zf[hi] + alo * zf[lo]) - g[k - 1] * (
+                    ahi * pf[hi] - alo * pf[lo]
+                )
+            nf[i] += wf[i] * acc
 
 
 @njit(**_SERIAL)
-def _cpml_rows(u, u_next, w2, psi, zeta, prof, c, g, x_slabs, zeta_pass, box):
-    """One CPML pass (``psi`` or ``zeta``) over the rows of ``box``, every axis."""
+def _cpml_rows(u, u_next, w2, psi, zeta, prof, sel, c, g, x_ranges, mode, box):
+    """One CPML pass over the rows of ``box``, every axis.
+
+    A z (y) line runs when ``sel[0][iz]`` (``sel[1][iy]``) is non-zero; x lines cover the two
+    column ranges ``x_ranges``.
+    """
     nz, ny, nx = u.shape
     rx = len(c[2]) - 1
     n = nx - 2 * rx
     uf, nf, wf = u.reshape(-1), u_next.reshape(-1), w2.reshape(-1)
     pz, py, px = psi[0].reshape(-1), psi[1].reshape(-1), psi[2].reshape(-1)
     zz, zy, zx = zeta[0].reshape(-1), zeta[1].reshape(-1), zeta[2].reshape(-1)
+    az, bz, ay, by, ax, bx = prof[0][0], prof[0][1], prof[1][0], prof[1][1], prof[2][0], prof[2][1]
     fp_mode = _flush_subnormals()
     for row in range((box[1] - box[0]) * (box[3] - box[2])):
         iz, iy = box[0] + row // (box[3] - box[2]), box[2] + row % (box[3] - box[2])
         base = (iz * ny + iy) * nx + rx
-        if prof[0][0][iz] != 0:
+        if sel[0][iz] != 0:
             _cpml_line(
-                uf,
-                nf,
-                wf,
-                pz,
-                zz,
-                prof[0][0],
-                prof[0][1],
-                c[0],
-                g[0],
-                uint64(ny * nx),
-                base,
-                n,
-                iz,
-                0,
-                zeta_pass,
+                mode, uf, nf, wf, pz, zz, az, bz, c[0], g[0], uint64(ny * nx), base, n, iz, 0
             )
-        if prof[1][0][iy] != 0:
+        if sel[1][iy] != 0:
+            _cpml_line(mode, uf, nf, wf, py, zy, ay, by, c[1], g[1], uint64(nx), base, n, iy, 0)
+        for x0, x1 in x_ranges:
             _cpml_line(
-                uf,
-                nf,
-                wf,
-                py,
-                zy,
-                prof[1][0],
-                prof[1][1],
-                c[1],
-                g[1],
-                uint64(nx),
-                base,
-                n,
-                iy,
-                0,
-                zeta_pass,
-            )
-        for x0, x1 in x_slabs:
-            _cpml_line(
+                mode,
                 uf,
                 nf,
                 wf,
                 px,
                 zx,
-                prof[2][0],
-                prof[2][1],
+                ax,
+                bx,
                 c[2],
                 g[2],
                 uint64(1),
@@ -277,7 +263,6 @@ def _cpml_rows(u, u_next, w2, psi, zeta, prof, c, g, x_slabs, zeta_pass, box):
                 x1 - x0,
                 x0,
                 1,
-                zeta_pass,
             )
     _restore_fp_mode(fp_mode)
 
@@ -299,26 +284,27 @@ def cpml_step(
     by,
     ax,
     bx,
+    sel_z,
+    sel_y,
     cz,
     cy,
     cx,
     gz,
     gy,
     gx,
-    x_lo0,
-    x_lo1,
-    x_hi0,
-    x_hi1,
-    zeta_pass,
+    x0a,
+    x1a,
+    x0b,
+    x1b,
+    mode,
     boxes,
 ):
-    """CPML terms of every axis (Pasalic & McGarry, 2010), in two passes per time step.
+    """One CPML pass (Pasalic & McGarry, 2010) of every axis; ``mode`` as listed above.
 
-    ``zeta_pass=False`` (before :func:`laplacian_step`): ``psi <- b psi + a D1 u``.
-    ``zeta_pass=True`` (after it): ``P = D2 u + D1 psi``, ``zeta <- b zeta + a P``,
-    ``u_next += w2 (D1 psi + zeta)``, so that each axis's second derivative becomes ``P + zeta``.
-    ``a*``, ``b*`` are the recursion profiles along each axis, and the two padded
-    column ranges ``x_lo0..x_lo1`` and ``x_hi0..x_hi1`` of the x layers. (Arguments are flat
+    Forward: mode 0 before :func:`laplacian_step`, mode 1 after it, so that each axis's second
+    derivative becomes ``P + zeta`` with ``P = D2 u + D1 psi``. Adjoint: modes 2 and 3 before,
+    mode 4 after. ``a*``, ``b*`` are the recursion profiles along each axis, ``sel_*`` select the
+    z and y lines, ``x0a..x1a`` and ``x0b..x1b`` are the padded x ranges. (Arguments are flat
     because parallel loops take no nested tuples.) ``boxes`` as in :func:`laplacian_step`.
     """
     for item in prange(boxes.shape[0]):
@@ -329,28 +315,60 @@ def cpml_step(
             (psi_z, psi_y, psi_x),
             (zeta_z, zeta_y, zeta_x),
             ((az, bz), (ay, by), (ax, bx)),
+            (sel_z, sel_y),
             (cz, cy, cx),
             (gz, gy, gx),
-            ((x_lo0, x_lo1), (x_hi0, x_hi1)),
-            zeta_pass,
+            ((x0a, x1a), (x0b, x1b)),
+            mode,
             boxes[item],
         )
+
+
+@njit(**_PARALLEL)
+def scattering(out, weight, u_next, u, u_prev, keep_z, keep_y, keep_x, accumulate):
+    """``out (+)= weight * D``, ``D = u_next - 2K u + (2K - 1) u_prev`` (``K``: sponge factor).
+
+    ``D`` is the part of one update that scales with ``w2`` (see ``Propagator.born_scale``):
+    with ``weight = -dm/m`` it is the Born secondary source, with ``weight = q`` (adjoint field,
+    ``accumulate=True``) one time step of the gradient's imaging condition. ``out`` may be of
+    higher precision than the fields.
+    """
+    nz, ny, nx = u.shape
+    one = u.dtype.type(1)
+    for iz in prange(nz):
+        for iy in range(ny):
+            kzy = keep_z[iz] * keep_y[iy]
+            for ix in range(nx):
+                k2 = (kzy + kzy) * keep_x[ix]
+                d = u_next[iz, iy, ix] - k2 * u[iz, iy, ix] + (k2 - one) * u_prev[iz, iy, ix]
+                if accumulate:
+                    out[iz, iy, ix] += weight[iz, iy, ix] * d
+                else:
+                    out[iz, iy, ix] = weight[iz, iy, ix] * d
 
 
 def work_boxes(shape, rz, ry, nthreads, tile=32):
     """Parallel work items ``(z0, z1, y0, y1)`` covering the non-halo rows of a padded grid.
 
-    2D (``ny == 1``): ``4 * nthreads`` chunks of z. 3D: tiles of ``tile`` y-rows over every z,
-    so that the planes a z-stencil reads stay in cache while a tile is swept.
+    2D (``ny == 1``): ``4 * nthreads`` chunks of z. 3D: tiles of about ``tile`` y-rows over
+    every z, so that the planes a z-stencil reads stay in cache while a tile is swept; their
+    number is a multiple of ``nthreads`` and their widths are equal to within one row, so the
+    threads share the work evenly.
     """
     nz, ny = shape[0], shape[1]
     if ny == 1:
-        rows = nz - 2 * rz
-        n = max(1, min(4 * nthreads, rows))
-        edges = [rz + i * rows // n for i in range(n + 1)]
-        return np.array([(edges[i], edges[i + 1], 0, 1) for i in range(n)], dtype=np.int64)
-    starts = range(ry, ny - ry, tile)
-    return np.array([(rz, nz - rz, y, min(y + tile, ny - ry)) for y in starts], dtype=np.int64)
+        lo, hi, n = rz, nz - rz, 4 * nthreads
+        return np.array(
+            [(lo + i * (hi - lo) // n, lo + (i + 1) * (hi - lo) // n, 0, 1) for i in range(n)],
+            dtype=np.int64,
+        )
+    lo, hi = ry, ny - ry
+    n = nthreads * max(1, round((hi - lo) / (nthreads * tile)))
+    edges = [lo + i * (hi - lo) // n for i in range(n + 1)]
+    return np.array(
+        [(rz, nz - rz, edges[i], edges[i + 1]) for i in range(n) if edges[i + 1] > edges[i]],
+        dtype=np.int64,
+    )
 
 
 @njit(cache=True, nogil=True)
@@ -370,7 +388,7 @@ def sample(field, idx, weights, out):
     """
     ff = field.reshape(-1)
     for p in range(idx.shape[0]):
-        acc = 0 * ff[0]
+        acc = ff.dtype.type(0)
         for k in range(idx.shape[1]):
             acc += weights[p, k] * ff[idx[p, k]]
         out[p] = acc

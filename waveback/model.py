@@ -168,6 +168,21 @@ class Model:
         """Extend a model-shaped field onto the computational grid by edge replication."""
         return np.pad(np.asarray(field), self.pads, mode="edge")
 
+    def unpad_adjoint(self, padded: np.ndarray) -> np.ndarray:
+        """Transpose of :meth:`pad`: fold every layer value back onto the edge value it copies."""
+        out = np.asarray(padded)
+        for axis, (lo, hi) in enumerate(self.pads):
+            n = out.shape[axis] - lo - hi
+            core = np.take(out, np.arange(lo, lo + n), axis=axis).copy()
+            edge = [slice(None)] * out.ndim
+            edge[axis] = slice(0, 1)
+            core[tuple(edge)] += np.take(out, np.arange(lo), axis=axis).sum(axis, keepdims=True)
+            edge[axis] = slice(n - 1, n)
+            tail = np.arange(lo + n, out.shape[axis])
+            core[tuple(edge)] += np.take(out, tail, axis=axis).sum(axis, keepdims=True)
+            out = core
+        return out
+
     def with_vp(self, vp) -> Model:
         """The same grid and boundary settings with another velocity (profiles kept fixed)."""
         return Model(

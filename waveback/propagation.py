@@ -70,6 +70,7 @@ class Propagator:
         c, g = [zero, zero, zero], [zero, zero, zero]
         self.keep = [np.ones(n, dtype) for n in self.shape]
         prof = [(np.zeros(n, dtype), np.zeros(n, dtype)) for n in self.shape]
+        near = [np.zeros(n, dtype) for n in self.shape]
         self.free_columns = (0, self.shape[2] - 2 * r)
         for axis, ax3 in enumerate(self.array_axes):
             h = model.spacing[axis]
@@ -87,11 +88,15 @@ class Propagator:
                     xi, h, model.nbl, dt, model.pml_velocity, model.pml_frequency, model.reflection
                 )
                 prof[ax3] = (a.astype(dtype), b.astype(dtype))
+                near[ax3] = _dilate(xi > 0, r).astype(dtype)
                 if ax3 == 2:
-                    self.x_slabs = ((r, lo), (self.shape[2] - hi, self.shape[2] - r))
-        self.c, self.g, self.prof = tuple(c), tuple(g), tuple(prof)
+                    n = self.shape[2]
+                    self.x_slabs = ((r, lo), (n - hi, n - r))
+                    self.x_near = _ranges(near[2] != 0)
+        self.c, self.g, self.prof, self.near = tuple(c), tuple(g), tuple(prof), tuple(near)
         self.cpml_axes = self.array_axes if model.boundary == "cpml" else ()
         ry = r if model.ndim == 3 else 0
+        self.halos = (r, ry, r)
         self.boxes = kernels.work_boxes(self.shape, r, ry, numba.get_num_threads())
 
     def new_state(self) -> State:
@@ -105,36 +110,110 @@ class Propagator:
             np.zeros(self.shape, dtype), np.zeros(self.shape, dtype), tuple(aux), tuple(aux2)
         )
 
-    def step(self, state: State, src=None) -> None:
-        """Advance ``state`` by one time step in place, injecting ``src = (idx, weights, amps)``.
-
-        On return ``state.u`` holds :math:`u^{n+1}` and ``state.u_prev`` holds :math:`u^n`.
-        """
-        u, u_next = state.u, state.u_prev
-        cpml = self.cpml_axes and (
+    def _cpml(self, state, u, u_next, select, x_ranges, mode):
+        a_b = (p for ab in self.prof for p in ab)
+        kernels.cpml_step(
             u,
             u_next,
             self.w2,
             *state.psi,
             *state.zeta,
-            *(p for ab in self.prof for p in ab),
+            *a_b,
+            select[0],
+            select[1],
             *self.c,
             *self.g,
-            *self.x_slabs[0],
-            *self.x_slabs[1],
+            *x_ranges[0],
+            *x_ranges[1],
+            mode,
+            self.boxes,
         )
-        if cpml:
-            kernels.cpml_step(*cpml, False, self.boxes)
+
+    def step(self, state: State, src=None, add=None) -> None:
+        """Advance ``state`` by one time step in place, injecting ``src = (idx, weights, amps)``.
+
+        ``add`` (a padded field) is added to :math:`u^{n+1}` before the free-surface mirror
+        (the secondary source of Born modelling). On return ``state.u`` holds :math:`u^{n+1}`
+        and ``state.u_prev`` holds :math:`u^n`.
+        """
+        u, u_next = state.u, state.u_prev
+        a = (self.prof[0][0], self.prof[1][0])
+        if self.cpml_axes:
+            self._cpml(state, u, u_next, a, self.x_slabs, 0)
         kernels.laplacian_step(
             u, u_next, self.w2, *self.c, *self.keep, *self.free_columns, self.boxes
         )
-        if cpml:
-            kernels.cpml_step(*cpml, True, self.boxes)
+        if self.cpml_axes:
+            self._cpml(state, u, u_next, a, self.x_slabs, 1)
         if src is not None:
             kernels.inject(u_next, *src)
+        if add is not None:
+            u_next += add
         if self.model.free_surface:
             kernels.mirror_free_surface(u_next, self.model.halo)
         state.u, state.u_prev = u_next, u
+
+    def adjoint_step(self, state: State, rec=None) -> None:
+        """One time step of the exact transpose of :meth:`step`, backwards in time.
+
+        The adjoint is carried in the variable :math:`q = w_2 K \\lambda` (``K`` the sponge
+        factor, 1 elsewhere), in which the transpose of the interior update is the forward
+        update itself: ``state.u`` holds :math:`q^n`, ``state.u_prev`` :math:`q^{n+1}`, and on
+        return ``state.u`` holds :math:`q^{n-1}`. ``state.psi``/``state.zeta`` carry the adjoint
+        CPML memory. The free-surface mirror is its own transpose in this variable (image
+        method: the Laplacian of the mirrored field equals the folded transpose). ``rec =
+        (idx, weights, amps)`` injects the data residual at time ``n`` with weights
+        ``S * w2 * K`` (see :meth:`receiver_adjoint_weights`).
+        """
+        q, q_next = state.u, state.u_prev
+        a = (self.prof[0][0], self.prof[1][0])
+        if self.cpml_axes:
+            self._cpml(state, q, q_next, a, self.x_slabs, 2)
+            self._cpml(state, q, q_next, a, self.x_slabs, 3)
+        kernels.laplacian_step(
+            q, q_next, self.w2, *self.c, *self.keep, *self.free_columns, self.boxes
+        )
+        if self.cpml_axes:
+            self._cpml(state, q, q_next, self.near[:2], self.x_near, 4)
+        if rec is not None:
+            kernels.inject(q_next, *rec)
+        if self.model.free_surface:
+            kernels.mirror_free_surface(q_next, self.model.halo)
+        state.u, state.u_prev = q_next, q
+
+    def born_scale(self) -> np.ndarray:
+        """``1 / (m w2 K)`` on the updated points (0 in the halo), float64, padded shape.
+
+        The forward update depends on ``m`` only through ``w2 = dt² / m``, and every term that
+        carries ``w2`` is the update minus its ``m``-free part ``2K u^n - (2K - 1) u^{n-1}``, so
+        :math:`\\partial u^{n+1} / \\partial m = -D^n / m` pointwise with
+        :math:`D^n = u^{n+1} - 2K u^n + (2K - 1) u^{n-1}`. In the adjoint variable
+        ``q = w2 K lambda`` the gradient is then :math:`-\\sum_n D^n q^n / (m w_2 K)`.
+        """
+        m = self.model.pad(self.model.m).reshape(self.shape)
+        scale = 1.0 / (
+            m
+            * self.w2.astype(np.float64)
+            * self.sponge_factor_at(np.arange(m.size)).reshape(self.shape)
+        )
+        mask = np.zeros(self.shape, bool)
+        mask[tuple(slice(r, n - r) for n, r in zip(self.shape, self.halos, strict=True))] = True
+        return np.where(mask, scale, 0.0)
+
+    def sponge_factor_at(self, idx):
+        """The sponge factor ``K = 1 / (1 + s)`` at flat padded indices (1 outside sponges)."""
+        iz, iy, ix = np.unravel_index(idx, self.shape)
+        return self.keep[0][iz] * self.keep[1][iy] * self.keep[2][ix]
+
+    def receiver_adjoint_weights(self, idx, weights):
+        """Weights ``S * w2 * K`` that inject a data residual into the adjoint variable."""
+        w2 = self.w2.reshape(-1)[idx].astype(np.float64)
+        return (weights * w2 * self.sponge_factor_at(idx)).astype(self.model.dtype)
+
+    def source_adjoint_weights(self, idx, weights):
+        """Weights ``W / (ΔV K)`` that read the wavelet adjoint from the adjoint variable."""
+        cell = float(np.prod(self.model.spacing))
+        return (weights / (cell * self.sponge_factor_at(idx))).astype(self.model.dtype)
 
     def source_weights(self, idx, weights):
         """Injection weights ``W * dt² v² / ΔV`` of a point stencil, in the model's dtype."""
@@ -214,6 +293,163 @@ def forward(
     return d if snapshots is None else (d, fields)
 
 
+def adjoint(model, data, src, rec, dt, interpolation="linear", *, progress=False):
+    """Exact transpose of :func:`forward`'s map from wavelets ``(nt, nsrc)`` to data ``(nt, nrec)``.
+
+    Back-propagates ``data`` from the receivers in reversed time (the same leapfrog, CPML and
+    free surface, transposed step by step; see :meth:`Propagator.adjoint_step`) and reads the
+    adjoint field at the sources, so that ``<forward(w), d> == <w, adjoint(d)>`` to rounding.
+
+    Parameters
+    ----------
+    model, src, rec, dt, interpolation
+        As for :func:`forward`.
+    data : (nt, nrec) array_like
+        Data (or residual) to back-propagate.
+    progress : bool
+        Show a progress bar over time steps.
+
+    Returns
+    -------
+    (nt, nsrc) ndarray
+        The adjoint source time functions, in the model's dtype.
+    """
+    prop = Propagator(model, dt)
+    src_pts = check_points(src, model, "src")
+    src_idx, src_w = point_stencils(src_pts, model, interpolation)
+    src_w = prop.source_adjoint_weights(src_idx, src_w)
+    out = []
+
+    def read_sources(state, n):
+        out.append(np.zeros(src_pts.shape[0], model.dtype))
+        kernels.sample(state.u, src_idx, src_w, out[-1])
+
+    _backpropagate(prop, data, rec, interpolation, read_sources, progress)
+    return np.array(out[::-1]).reshape(-1, src_pts.shape[0])
+
+
+def adjoint_initial_pressure(model, data, rec, dt, interpolation="linear", *, progress=False):
+    """Exact transpose of the map ``initial_pressure -> data`` of :func:`forward`.
+
+    Returns the model-shaped adjoint of ``p0`` for back-propagated ``data`` ``(nt, nrec)``:
+    the time-reversal image of photoacoustics, exactly consistent with the forward model,
+    including the zero-initial-velocity start :math:`u^{-1} = (u^0 + T u^0) / 2` (``T`` one
+    source-free step with empty CPML memory), whose transpose is one more adjoint step.
+    """
+    prop = Propagator(model, dt)
+    state = _backpropagate(prop, data, rec, interpolation, None, progress)
+    q_minus, q_zero = state.u, state.u_prev
+    unit = np.ones(prop.shape, bool)
+    unit[tuple(slice(r, n - r) for n, r in zip(prop.shape, prop.halos, strict=True))] = False
+    keep = prop.sponge_factor_at(np.arange(q_zero.size)).reshape(prop.shape)
+    q_t = np.where(unit, 0.0, -(2 * keep - 1) * q_zero).astype(model.dtype)
+    if model.free_surface:  # the adjoint variable carries its mirror image, as in the loop
+        kernels.mirror_free_surface(q_t, model.halo)
+    start = prop.new_state()
+    start.u[...] = q_t
+    prop.adjoint_step(start)
+    total = q_minus + 0.5 * (q_t + start.u - (2 * keep - 1) * q_t)
+    lam = total / (prop.w2 * keep)
+    return prop.interior(lam).astype(model.dtype)
+
+
+def _backpropagate(prop, data, rec, interpolation, read, progress):
+    """Run the adjoint time loop from ``nt - 1`` down to 0, calling ``read(state, n)`` first."""
+    model = prop.model
+    rec_pts = check_points(rec, model, "rec")
+    data = _check_data(data, rec_pts.shape[0], model.dtype)
+    rec_idx, rec_w = point_stencils(rec_pts, model, interpolation)
+    rec_w = prop.receiver_adjoint_weights(rec_idx, rec_w)
+    state = prop.new_state()
+    for n in _steps(data.shape[0], progress, reverse=True):
+        if read is not None:
+            read(state, n)
+        prop.adjoint_step(state, (rec_idx, rec_w, data[n]))
+    return state
+
+
+def born(model, dm, wavelet, src, rec, dt, interpolation="linear", *, progress=False):
+    """Born (linearised) data :math:`J\\,\\delta m`: the derivative of :func:`forward` w.r.t. ``m``.
+
+    The perturbation ``dm`` of the squared slowness ``m = 1/vp²`` (s²/m², model shape) scatters
+    the background wavefield: the linearised field obeys the same discrete equation with the
+    secondary source :math:`-\\delta m\\, D^n / m`, :math:`D^n = u^{n+1} - 2K u^n + (2K - 1)
+    u^{n-1}` (see :meth:`Propagator.born_scale`); ``dm`` is extended into the absorbing layers
+    by edge replication like the model. Returns ``(nt, nrec)`` data in the model's dtype.
+    """
+    run = _setup(model, wavelet, src, rec, dt, interpolation, None)
+    prop, state, nt = run["prop"], run["state"], run["nt"]
+    rec_idx, rec_w = run["rec"]
+    dm = _check_model_field(dm, model, "dm")
+    m = model.pad(model.m).reshape(prop.shape)
+    scatter = np.where(prop.born_scale() != 0, -model.pad(dm).reshape(prop.shape) / m, 0.0)
+    scatter = scatter.astype(model.dtype)
+    linear = prop.new_state()
+    u_old = np.zeros(prop.shape, model.dtype)
+    source = np.zeros(prop.shape, model.dtype)
+    d = np.zeros((nt, rec_idx.shape[0]), model.dtype)
+    for n in _steps(nt, progress):
+        kernels.sample(linear.u, rec_idx, rec_w, d[n])
+        u_old[...] = state.u_prev
+        prop.step(state, run["source_at"](n))
+        kernels.scattering(source, scatter, state.u, state.u_prev, u_old, *prop.keep, False)
+        prop.step(linear, add=source)
+    return d
+
+
+def gradient(model, residual, wavelet, src, rec, dt, interpolation="linear", *, progress=False):
+    """:math:`J^T r`: the gradient w.r.t. ``m = 1/vp²`` of :math:`\\tfrac12\\|d(m) - d_{obs}\\|^2`
+    when ``residual = d(m) - d_obs``; the exact transpose of :func:`born`.
+
+    Stores the forward wavefield at every step (full storage), back-propagates the residual
+    with :meth:`Propagator.adjoint_step` and correlates :math:`D^n` with the adjoint field
+    (the imaging condition that is exact for the discrete scheme), then folds the absorbing
+    layers back onto the model edges (the transpose of the edge padding). Returns a
+    model-shaped array in s⁻²·m² units of the misfit per unit ``m``, in the model's dtype.
+    """
+    run = _setup(model, wavelet, src, rec, dt, interpolation, None)
+    prop, state, nt = run["prop"], run["state"], run["nt"]
+    rec_idx, rec_w = run["rec"]
+    residual = _check_data(residual, rec_idx.shape[0], model.dtype)
+    if residual.shape[0] != nt:
+        raise ValueError(f"residual has {residual.shape[0]} time samples, the wavelet {nt}")
+    stored = np.empty((nt + 1,) + prop.shape, model.dtype)
+    stored[0] = state.u
+    for n in _steps(nt, progress):
+        prop.step(state, run["source_at"](n))
+        stored[n + 1] = state.u
+    adj_w = prop.receiver_adjoint_weights(rec_idx, rec_w.astype(np.float64))
+    adjoint_state = prop.new_state()
+    image = np.zeros(prop.shape)
+    zero = np.zeros(prop.shape, model.dtype)
+    for n in _steps(nt, progress, reverse=True):
+        u_old = stored[n - 1] if n > 0 else zero
+        kernels.scattering(
+            image, adjoint_state.u, stored[n + 1], stored[n], u_old, *prop.keep, True
+        )
+        prop.adjoint_step(adjoint_state, (rec_idx, adj_w, residual[n]))
+    image *= -prop.born_scale()
+    return model.unpad_adjoint(image.reshape(model.padded_shape)).astype(model.dtype)
+
+
+def _check_model_field(field, model, name):
+    field = np.asarray(field, dtype=np.float64)
+    if field.shape != model.shape:
+        raise ValueError(f"{name} must have the model's shape {model.shape}, got {field.shape}")
+    if not np.all(np.isfinite(field)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return field
+
+
+def _check_data(data, nrec, dtype):
+    data = np.asarray(data)
+    if data.ndim != 2 or data.shape[1] != nrec or data.shape[0] < 1:
+        raise ValueError(f"data must have shape (nt, nrec) = (nt, {nrec}), got {data.shape}")
+    if not np.all(np.isfinite(data)):
+        raise ValueError("data contain NaN or infinite samples")
+    return np.ascontiguousarray(data, dtype=dtype)
+
+
 def _setup(model, wavelet, src, rec, dt, interpolation, initial_pressure):
     """Validate the inputs of a propagation and build its propagator, state and stencils."""
     rec = check_points(rec, model, "rec")
@@ -288,12 +524,15 @@ def _set_initial_pressure(prop, state, p0):
     state.u_prev[...] = 0.5 * (u0 + tmp.u)
 
 
-def _steps(nt, progress):
+def _steps(nt, progress, reverse=False):
+    steps = range(nt - 1, -1, -1) if reverse else range(nt)
     if not progress:
-        return range(nt)
+        return steps
     from tqdm.auto import tqdm
 
-    return tqdm(range(nt), desc="time steps", unit="step", leave=False)
+    return tqdm(
+        steps, desc="adjoint time steps" if reverse else "time steps", unit="step", leave=False
+    )
 
 
 def _check_dt(model, dt) -> float:
@@ -328,6 +567,24 @@ def _warn_dispersion(model, wavelet, dt):
             f"h <= {float(model.vp.min()) / (fmax * need):.4g} m or lower the frequency",
             stacklevel=4,
         )
+
+
+def _dilate(mask, r):
+    """``mask`` grown by ``r`` points on each side, never into the ``r``-point halo."""
+    out = np.zeros_like(mask)
+    for k in range(-r, r + 1):
+        out |= np.roll(mask, k)
+    out[:r] = False
+    out[len(out) - r :] = False
+    return out
+
+
+def _ranges(mask):
+    """The (at most two) runs of True in a 1D mask as ``((start, stop), (start, stop))``."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
+    runs = [tuple(int(e) for e in edges[i : i + 2]) for i in range(0, len(edges), 2)]
+    runs += [(0, 0)] * (2 - len(runs))
+    return tuple(runs)
 
 
 def _shape3(shape):
