@@ -81,28 +81,54 @@ def stream_triad(gib: float = 1.0, repeats: int = 5) -> float:
     return 3 * a.nbytes / best
 
 
-def worker(problem: str, boundary: str, runs: int) -> dict:
+def _timed(func, runs):
+    """Warm-up time and median time of ``runs`` further calls of ``func``."""
+    t = time.perf_counter()
+    func()
+    warmup = time.perf_counter() - t
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - t)
+    return warmup, statistics.median(times)
+
+
+def gradient_case(problem: str, boundary: str):
+    """Smoothed model (Gaussian, sigma = 10 points), its residual against the true model's data."""
+    from scipy.ndimage import gaussian_filter
+
+    import waveback as wb
+
+    model, wavelet, src, rec = build(problem, boundary)
+    smooth = model.with_vp(gaussian_filter(model.vp.astype(np.float64), 10.0, mode="nearest"))
+    d_obs = wb.forward(model, wavelet, src, rec, DT)
+    residual = wb.forward(smooth, wavelet, src, rec, DT) - d_obs
+    return smooth, residual, wavelet, src, rec
+
+
+def worker(problem: str, boundary: str, runs: int, measure: str = "forward") -> dict:
     """Time one problem in this process; returns the figures as a dict."""
     import numba
 
     import waveback as wb
 
-    model, wavelet, src, rec = build(problem, boundary)
-    t = time.perf_counter()
-    wb.forward(model, wavelet, src, rec, DT)
-    warmup = time.perf_counter() - t
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        wb.forward(model, wavelet, src, rec, DT)
-        times.append(time.perf_counter() - t)
-    seconds = statistics.median(times)
+    if measure == "gradient":
+        model, residual, wavelet, src, rec = gradient_case(problem, boundary)
+        _, forward_seconds = _timed(lambda: wb.forward(model, wavelet, src, rec, DT), 1)
+        warmup, seconds = _timed(lambda: wb.gradient(model, residual, wavelet, src, rec, DT), runs)
+    else:
+        model, wavelet, src, rec = build(problem, boundary)
+        warmup, seconds = _timed(lambda: wb.forward(model, wavelet, src, rec, DT), runs)
+        forward_seconds = seconds
     nt = len(wavelet)
     interior = int(np.prod(model.shape))
     padded = int(np.prod([n + 2 * model.nbl for n in model.shape]))
     return {
         "problem": problem,
         "boundary": boundary,
+        "measure": measure,
+        "forward_seconds": forward_seconds,
         "threads": numba.get_num_threads(),
         "seconds": seconds,
         "warmup_seconds": warmup,
@@ -123,41 +149,46 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--problem", choices=["B2D", "B3D", "all"], default="all")
     parser.add_argument("--boundary", choices=["sponge", "cpml", "both"], default="both")
+    parser.add_argument("--measure", choices=["forward", "gradient", "both"], default="both")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", action="store_true", help="print one JSON line per case")
-    parser.add_argument(
-        "--worker", nargs=2, metavar=("PROBLEM", "BOUNDARY"), help=argparse.SUPPRESS
-    )
+    parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         if args.worker[0] == "stream":
             print(json.dumps({"bandwidth": stream_triad()}))
         else:
-            print(json.dumps(worker(*args.worker, args.runs)))
+            print(json.dumps(worker(*args.worker[:2], args.runs, args.worker[2])))
         return
-    bandwidth = _in_subprocess(["stream", "-"], args.runs)["bandwidth"]
+    bandwidth = _in_subprocess(["stream", "-", "-"], args.runs)["bandwidth"]
     limit = bandwidth / 16 / 1e6
     problems = ["B2D", "B3D"] if args.problem == "all" else [args.problem]
     boundaries = ["sponge", "cpml"] if args.boundary == "both" else [args.boundary]
+    measures = ["forward", "gradient"] if args.measure == "both" else [args.measure]
     if not args.json:
         print(f"STREAM triad: {bandwidth / 1e9:.1f} GB/s -> limit {limit:.0f} Mpts/s at 16 B/point")
         print(
-            "| problem | boundary | Mpts/s interior | Mpts/s padded | % of bandwidth limit "
-            "(padded) | peak RSS MiB | warm-up s | median s |"
+            "| problem | measure | boundary | Mpts/s interior | Mpts/s padded | % of bandwidth "
+            "limit (padded) | peak RSS MiB | warm-up s | median s | / forward |"
         )
-        print("|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|")
     for problem in problems:
-        for boundary in boundaries:
-            r = _in_subprocess([problem, boundary], args.runs)
-            r["bandwidth_gbs"] = bandwidth / 1e9
-            r["fraction_of_limit"] = r["mpts_padded"] / limit
-            if args.json:
-                print(json.dumps(r))
-            else:
+        for measure in measures:
+            if problem == "B3D" and measure == "gradient":
+                print("| B3D | gradient | - | full storage needs 28 GB: not run on 24 GB |")
+                continue
+            for boundary in boundaries:
+                r = _in_subprocess([problem, boundary, measure], args.runs)
+                r["bandwidth_gbs"] = bandwidth / 1e9
+                r["fraction_of_limit"] = r["mpts_padded"] / limit
+                if args.json:
+                    print(json.dumps(r))
+                    continue
                 print(
-                    f"| {problem} | {boundary} | {r['mpts_interior']:.0f} | {r['mpts_padded']:.0f} "
-                    f"| {100 * r['fraction_of_limit']:.0f} % | {r['peak_rss_mib']:.0f} "
-                    f"| {r['warmup_seconds']:.1f} | {r['seconds']:.2f} |"
+                    f"| {problem} | {measure} | {boundary} | {r['mpts_interior']:.0f} "
+                    f"| {r['mpts_padded']:.0f} | {100 * r['fraction_of_limit']:.0f} % "
+                    f"| {r['peak_rss_mib']:.0f} | {r['warmup_seconds']:.1f} | {r['seconds']:.2f} "
+                    f"| {r['seconds'] / r['forward_seconds']:.2f} |"
                 )
 
 

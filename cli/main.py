@@ -6,6 +6,7 @@ Library errors (``ValueError``, ``TypeError``, ``OSError``) become one line on s
 
 from __future__ import annotations
 
+import json
 import logging
 import shlex
 import time
@@ -98,6 +99,51 @@ def demo(ctx: click.Context, output: Path, size: str) -> None:
             f"({survey.time[-1]:.2f} s)"
         )
         click.echo(f"wall time {time.perf_counter() - start:.1f} s")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help='Print {"results": [...]} as JSON.')
+@click.option("--ndim", type=click.Choice(["2", "3"]), multiple=True, help="Dimensions to test.")
+@click.option("--boundary", type=click.Choice(["cpml", "sponge"]), multiple=True)
+@click.option("--free-surface", type=click.Choice(["on", "off"]), multiple=True)
+@click.option("--interpolation", type=click.Choice(["linear", "sinc"]), multiple=True)
+@click.option("--no-linearisation", is_flag=True, help="Skip the Born and Taylor slope tests.")
+@click.pass_context
+def check(ctx, as_json, ndim, boundary, free_surface, interpolation, no_linearisation):
+    """Verify the backward pass on small float64 grids.
+
+    Dot-product tests of forward/adjoint, born/gradient and initial pressure, the hand-written
+    adjoints against the taped reverse pass, the Born consistency and Taylor tests. Without
+    option filters a representative set of cases runs; any filter selects the full matrix of
+    the chosen values (others: all). Exits with status 1 if any check fails.
+    """
+    from waveback.checks import option_matrix, run_checks
+
+    cases = None
+    if ndim or boundary or free_surface or interpolation:
+        cases = option_matrix(
+            tuple(int(d) for d in ndim) or (2, 3),
+            boundary or ("cpml", "sponge"),
+            tuple(f == "on" for f in free_surface) or (False, True),
+            interpolation or ("linear", "sinc"),
+        )
+    quiet = ctx.obj["quiet"] or as_json
+    results = run_checks(
+        cases, not no_linearisation, None if quiet else lambda c: log.info("checking %s", c)
+    )
+    if as_json:
+        click.echo(json.dumps({"results": results}, indent=1))
+    else:
+        width = max(len(r["name"]) for r in results)
+        for r in results:
+            verdict = "ok" if r["passed"] else "FAILED"
+            click.echo(
+                f"{r['name']:<{width}}  {r['error']:9.2e} <= {r['tolerance']:.0e}  {verdict}"
+            )
+        failed = sum(not r["passed"] for r in results)
+        click.echo(f"{len(results) - failed} passed, {failed} failed")
+    if any(not r["passed"] for r in results):
+        ctx.exit(1)
 
 
 def _output_dir(path: Path) -> Path:

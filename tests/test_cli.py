@@ -6,6 +6,7 @@ a few seconds once numba's cache is warm) and checks every part of its output.
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import shutil
@@ -249,3 +250,37 @@ def test_python_dash_m_waveback_cli():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"waveback, version {wb.__version__}"
+
+
+def test_check_json_reports_dot_and_tape_results():
+    result = CliRunner().invoke(
+        cli,
+        [
+            "check",
+            "--json",
+            "--ndim",
+            "2",
+            "--boundary",
+            "cpml",
+            "--free-surface",
+            "on",
+            "--interpolation",
+            "sinc",
+            "--no-linearisation",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    results = json.loads(result.stdout)["results"]
+    assert {"name", "error", "tolerance", "passed"} <= set(results[0])
+    assert any("tape" in r["name"] for r in results) and any("dot" in r["name"] for r in results)
+    assert all(r["passed"] and r["error"] <= r["tolerance"] for r in results)
+
+
+def test_check_exits_non_zero_when_a_check_fails(monkeypatch):
+    import waveback.checks
+
+    failing = [{"name": "dot forward/adjoint x", "error": 1.0, "tolerance": 1e-12, "passed": False}]
+    monkeypatch.setattr(waveback.checks, "run_checks", lambda *a, **k: failing)
+    result = CliRunner().invoke(cli, ["check"])
+    assert result.exit_code == 1
+    assert "FAILED" in result.stdout and "0 passed, 1 failed" in result.stdout

@@ -1,8 +1,9 @@
 """waveback: finite-difference acoustic wave propagation and its exact adjoint."""
 
 from .geometry import plane_wave_delays
+from .linearised import born, gradient
 from .model import Model
-from .propagation import Propagator, adjoint, adjoint_initial_pressure, born, forward, gradient
+from .propagation import Propagator, adjoint, adjoint_initial_pressure, forward
 from .stencils import critical_dt
 from .wavelets import delayed, gaussian_derivative, ricker, tone_burst
 

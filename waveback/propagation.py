@@ -129,19 +129,21 @@ class Propagator:
             self.boxes,
         )
 
-    def step(self, state: State, src=None, add=None) -> None:
-        """Advance ``state`` by one time step in place, injecting ``src = (idx, weights, amps)``.
+    def step(self, state: State, src=None, add=None, out=None) -> None:
+        """Advance ``state`` by one time step, injecting ``src = (idx, weights, amps)``.
 
         ``add`` (a padded field) is added to :math:`u^{n+1}` before the free-surface mirror
-        (the secondary source of Born modelling). On return ``state.u`` holds :math:`u^{n+1}`
-        and ``state.u_prev`` holds :math:`u^n`.
+        (the secondary source of Born modelling). :math:`u^{n+1}` overwrites ``state.u_prev``,
+        or is written to ``out`` if given (a slot of a stored history, whose halo must be
+        zero). On return ``state.u`` holds :math:`u^{n+1}` and ``state.u_prev`` :math:`u^n`.
         """
-        u, u_next = state.u, state.u_prev
+        u = state.u
+        u_next = state.u_prev if out is None else out
         a = (self.prof[0][0], self.prof[1][0])
         if self.cpml_axes:
             self._cpml(state, u, u_next, a, self.x_slabs, 0)
         kernels.laplacian_step(
-            u, u_next, self.w2, *self.c, *self.keep, *self.free_columns, self.boxes
+            u, state.u_prev, u_next, self.w2, *self.c, *self.keep, *self.free_columns, self.boxes
         )
         if self.cpml_axes:
             self._cpml(state, u, u_next, a, self.x_slabs, 1)
@@ -171,7 +173,7 @@ class Propagator:
             self._cpml(state, q, q_next, a, self.x_slabs, 2)
             self._cpml(state, q, q_next, a, self.x_slabs, 3)
         kernels.laplacian_step(
-            q, q_next, self.w2, *self.c, *self.keep, *self.free_columns, self.boxes
+            q, q_next, q_next, self.w2, *self.c, *self.keep, *self.free_columns, self.boxes
         )
         if self.cpml_axes:
             self._cpml(state, q, q_next, self.near[:2], self.x_near, 4)
@@ -366,79 +368,6 @@ def _backpropagate(prop, data, rec, interpolation, read, progress):
             read(state, n)
         prop.adjoint_step(state, (rec_idx, rec_w, data[n]))
     return state
-
-
-def born(model, dm, wavelet, src, rec, dt, interpolation="linear", *, progress=False):
-    """Born (linearised) data :math:`J\\,\\delta m`: the derivative of :func:`forward` w.r.t. ``m``.
-
-    The perturbation ``dm`` of the squared slowness ``m = 1/vp²`` (s²/m², model shape) scatters
-    the background wavefield: the linearised field obeys the same discrete equation with the
-    secondary source :math:`-\\delta m\\, D^n / m`, :math:`D^n = u^{n+1} - 2K u^n + (2K - 1)
-    u^{n-1}` (see :meth:`Propagator.born_scale`); ``dm`` is extended into the absorbing layers
-    by edge replication like the model. Returns ``(nt, nrec)`` data in the model's dtype.
-    """
-    run = _setup(model, wavelet, src, rec, dt, interpolation, None)
-    prop, state, nt = run["prop"], run["state"], run["nt"]
-    rec_idx, rec_w = run["rec"]
-    dm = _check_model_field(dm, model, "dm")
-    m = model.pad(model.m).reshape(prop.shape)
-    scatter = np.where(prop.born_scale() != 0, -model.pad(dm).reshape(prop.shape) / m, 0.0)
-    scatter = scatter.astype(model.dtype)
-    linear = prop.new_state()
-    u_old = np.zeros(prop.shape, model.dtype)
-    source = np.zeros(prop.shape, model.dtype)
-    d = np.zeros((nt, rec_idx.shape[0]), model.dtype)
-    for n in _steps(nt, progress):
-        kernels.sample(linear.u, rec_idx, rec_w, d[n])
-        u_old[...] = state.u_prev
-        prop.step(state, run["source_at"](n))
-        kernels.scattering(source, scatter, state.u, state.u_prev, u_old, *prop.keep, False)
-        prop.step(linear, add=source)
-    return d
-
-
-def gradient(model, residual, wavelet, src, rec, dt, interpolation="linear", *, progress=False):
-    """:math:`J^T r`: the gradient w.r.t. ``m = 1/vp²`` of :math:`\\tfrac12\\|d(m) - d_{obs}\\|^2`
-    when ``residual = d(m) - d_obs``; the exact transpose of :func:`born`.
-
-    Stores the forward wavefield at every step (full storage), back-propagates the residual
-    with :meth:`Propagator.adjoint_step` and correlates :math:`D^n` with the adjoint field
-    (the imaging condition that is exact for the discrete scheme), then folds the absorbing
-    layers back onto the model edges (the transpose of the edge padding). Returns a
-    model-shaped array in s⁻²·m² units of the misfit per unit ``m``, in the model's dtype.
-    """
-    run = _setup(model, wavelet, src, rec, dt, interpolation, None)
-    prop, state, nt = run["prop"], run["state"], run["nt"]
-    rec_idx, rec_w = run["rec"]
-    residual = _check_data(residual, rec_idx.shape[0], model.dtype)
-    if residual.shape[0] != nt:
-        raise ValueError(f"residual has {residual.shape[0]} time samples, the wavelet {nt}")
-    stored = np.empty((nt + 1,) + prop.shape, model.dtype)
-    stored[0] = state.u
-    for n in _steps(nt, progress):
-        prop.step(state, run["source_at"](n))
-        stored[n + 1] = state.u
-    adj_w = prop.receiver_adjoint_weights(rec_idx, rec_w.astype(np.float64))
-    adjoint_state = prop.new_state()
-    image = np.zeros(prop.shape)
-    zero = np.zeros(prop.shape, model.dtype)
-    for n in _steps(nt, progress, reverse=True):
-        u_old = stored[n - 1] if n > 0 else zero
-        kernels.scattering(
-            image, adjoint_state.u, stored[n + 1], stored[n], u_old, *prop.keep, True
-        )
-        prop.adjoint_step(adjoint_state, (rec_idx, adj_w, residual[n]))
-    image *= -prop.born_scale()
-    return model.unpad_adjoint(image.reshape(model.padded_shape)).astype(model.dtype)
-
-
-def _check_model_field(field, model, name):
-    field = np.asarray(field, dtype=np.float64)
-    if field.shape != model.shape:
-        raise ValueError(f"{name} must have the model's shape {model.shape}, got {field.shape}")
-    if not np.all(np.isfinite(field)):
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return field
 
 
 def _check_data(data, nrec, dtype):

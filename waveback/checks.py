@@ -1,0 +1,174 @@
+"""Self-checks of the backward pass on small grids: ``waveback check``.
+
+For each case (dimension, boundary, free surface, interpolation) on a small random
+heterogeneous float64 model, with two off-grid sources and five off-grid receivers:
+
+* dot-product tests :math:`|\\langle Fx, y\\rangle - \\langle x, F^T y\\rangle| / \\max(\\cdot)` of
+  forward/adjoint, born/gradient and initial pressure/its adjoint;
+* the hand-written adjoint, gradient and initial-pressure adjoint against the independent
+  taped reverse pass of :mod:`waveback.autodiff` (relative L2 difference);
+and, once, the Born consistency test (remainder of :math:`F(m + h\\delta m) - F(m) - hJ\\delta m`
+must fall as :math:`h^2`) and the Taylor test of the gradient (first-order remainder of the
+misfit falls as :math:`h^2`); their error is the distance of the fitted slope from 2.
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+
+import numpy as np
+
+from . import autodiff
+from .linearised import born, gradient
+from .model import Model
+from .propagation import adjoint, adjoint_initial_pressure, forward
+from .wavelets import ricker
+
+DOT_TOLERANCE = 1e-12
+TAPE_TOLERANCE = 1e-10
+SLOPE_TOLERANCE = 0.1
+REPRESENTATIVE = [
+    (2, "cpml", False, "linear"),
+    (2, "sponge", True, "sinc"),
+    (3, "cpml", True, "sinc"),
+    (3, "sponge", False, "linear"),
+]
+
+
+def option_matrix(
+    ndims=(2, 3),
+    boundaries=("cpml", "sponge"),
+    free_surfaces=(False, True),
+    interpolations=("linear", "sinc"),
+):
+    """All combinations of the given options as ``(ndim, boundary, free_surface, interp)``."""
+    return list(itertools.product(ndims, boundaries, free_surfaces, interpolations))
+
+
+def _case(ndim, boundary, free_surface, seed=0):
+    rng = np.random.default_rng(seed)
+    shape = (14, 17) if ndim == 2 else (9, 10, 11)
+    model = Model(
+        1500 + 1000 * rng.random(shape),
+        5.0,
+        boundary=boundary,
+        nbl=5,
+        free_surface=free_surface,
+        dtype="float64",
+    )
+    lo, hi = np.array(model.extent).T
+    src = lo + rng.random((2, ndim)) * (hi - lo)
+    rec = lo + rng.random((5, ndim)) * (hi - lo)
+    return model, src, rec, 0.8 * model.critical_dt(), rng
+
+
+def _result(name, error, tolerance):
+    return {
+        "name": name,
+        "error": float(error),
+        "tolerance": tolerance,
+        "passed": bool(error <= tolerance),
+    }
+
+
+def _dot(a, b):
+    return abs(a - b) / max(abs(a), abs(b))
+
+
+def _rel(a, b):
+    return float(np.linalg.norm(a - b) / np.linalg.norm(b))
+
+
+def check_case(ndim, boundary, free_surface, interpolation, nt=40):
+    """Dot-product and tape checks of one option combination; a list of result dicts."""
+    model, src, rec, dt, rng = _case(ndim, boundary, free_surface)
+    label = f"{ndim}d-{boundary}-{'free_surface-' if free_surface else ''}{interpolation}"
+    x, y = rng.standard_normal((nt, 2)), rng.standard_normal((nt, 5))
+    dm, p0 = rng.standard_normal(model.shape) * 1e-8, rng.standard_normal(model.shape)
+    fx = forward(model, x, src, rec, dt, interpolation)
+    fp = forward(model, np.zeros(nt), None, rec, dt, interpolation, initial_pressure=p0)
+    fty = adjoint(model, y, src, rec, dt, interpolation)
+    g = gradient(model, y, x, src, rec, dt, interpolation)
+    jdm = born(model, dm, x, src, rec, dt, interpolation)
+    fpy = adjoint_initial_pressure(model, y, rec, dt, interpolation)
+    tapes = {
+        "adjoint": autodiff.tape_adjoint(model, y, src, rec, dt, interpolation),
+        "gradient": autodiff.tape_gradient(model, y, x, src, rec, dt, interpolation),
+        "initial pressure adjoint": autodiff.tape_initial_pressure_adjoint(
+            model, y, rec, dt, nt, interpolation
+        ),
+    }
+    return [
+        _result(
+            f"dot forward/adjoint {label}", _dot(np.sum(fx * y), np.sum(x * fty)), DOT_TOLERANCE
+        ),
+        _result(f"dot born/gradient {label}", _dot(np.sum(jdm * y), np.sum(dm * g)), DOT_TOLERANCE),
+        _result(
+            f"dot initial pressure {label}", _dot(np.sum(fp * y), np.sum(p0 * fpy)), DOT_TOLERANCE
+        ),
+        _result(f"tape adjoint {label}", _rel(fty, tapes["adjoint"]), TAPE_TOLERANCE),
+        _result(f"tape gradient {label}", _rel(g, tapes["gradient"]), TAPE_TOLERANCE),
+        _result(
+            f"tape initial pressure adjoint {label}",
+            _rel(fpy, tapes["initial pressure adjoint"]),
+            TAPE_TOLERANCE,
+        ),
+    ]
+
+
+def check_linearisation(boundary="cpml", free_surface=False):
+    """Born consistency and gradient Taylor test on a smooth 2D case; two result dicts."""
+    rng = np.random.default_rng(1)
+    shape = (20, 24)
+    model = Model(
+        2000 + 300 * rng.random(shape),
+        5.0,
+        boundary=boundary,
+        nbl=6,
+        free_surface=free_surface,
+        dtype="float64",
+    )
+    src, rec = np.array([[20.3, 40.7]]), np.array([[10.0, 30.0], [80.0, 100.0], [50.0, 60.0]])
+    dt = 0.6 * model.critical_dt()
+    w = ricker(60.0, dt, 150)
+
+    def data(m):
+        return forward(model.with_vp(1 / np.sqrt(m)), w, src, rec, dt, "sinc")
+
+    m0, dm = model.m, rng.standard_normal(shape) * model.m * 0.05
+    d0, d_obs = data(m0), data(m0 * (1 + 0.02 * rng.standard_normal(shape)))
+    jdm = born(model, dm, w, src, rec, dt, "sinc")
+    steps = 0.1 / 2.0 ** np.arange(5)
+    born_rem = [np.linalg.norm(data(m0 + h * dm) - d0 - h * jdm) for h in steps]
+    g = gradient(model, d0 - d_obs, w, src, rec, dt, "sinc")
+    phi0, slope = 0.5 * np.sum((d0 - d_obs) ** 2), np.sum(g * dm)
+    steps = 2.5e-4 / 2.0 ** np.arange(5)
+    taylor = [abs(0.5 * np.sum((data(m0 + h * dm) - d_obs) ** 2) - phi0 - h * slope) for h in steps]
+    label = f"2d-{boundary}{'-free_surface' if free_surface else ''}"
+    return [
+        _result(f"born consistency slope {label}", _slope_error(born_rem), SLOPE_TOLERANCE),
+        _result(f"taylor gradient slope {label}", _slope_error(taylor), SLOPE_TOLERANCE),
+    ]
+
+
+def _slope_error(remainders):
+    slopes = np.log2(np.array(remainders[:-1]) / np.array(remainders[1:]))
+    return float(np.max(np.abs(slopes - 2.0)))
+
+
+def run_checks(cases=None, linearisation=True, progress=None):
+    """All checks for ``cases`` (default :data:`REPRESENTATIVE`); a list of result dicts.
+
+    ``progress``, if given, is called with each case's label before it runs.
+    """
+    results = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # broadband test signals on purpose
+        for case in REPRESENTATIVE if cases is None else cases:
+            if progress is not None:
+                progress(case)
+            results += check_case(*case)
+        if linearisation:
+            results += check_linearisation()
+    return results
