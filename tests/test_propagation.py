@@ -271,21 +271,10 @@ def test_float32_kernels_do_no_float64_arithmetic():
     lap = np.zeros(u.shape[2] - 8, np.float32)
     idx, weights = np.zeros((1, 4), np.int64), np.ones((1, 4), np.float32)
     calls = [
-        (kernels._update_rows, (u, v, v, w2, *prop.c, *sponge.keep, 2, 4, prop.boxes[0])),
+        (kernels._update_rows, (u, v, w2, *prop.c, *sponge.keep, 2, 4, prop.boxes[0])),
         (
             kernels._damped_update,
-            (
-                flat[0],
-                flat[1],
-                *flat[1:],
-                lap,
-                np.uint64(4),
-                0,
-                2,
-                np.float32(0.9),
-                sponge.keep[2],
-                4,
-            ),
+            (*flat, lap, np.uint64(4), 0, 2, np.float32(0.9), sponge.keep[2], 4),
         ),
         (kernels.sample, (u, idx, weights, np.zeros(1, np.float32))),
         (kernels.inject, (u, idx, weights, np.ones(1, np.float32))),

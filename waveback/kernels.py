@@ -92,13 +92,13 @@ else:  # other processors keep IEEE subnormals (correct, only slower)
 
 
 @njit(**_SERIAL)
-def _update_rows(u, u_prev, u_next, w2, cz, cy, cx, keep_z, keep_y, keep_x, x_lo, x_hi, box):
-    """``u_next <- 2u - u_prev + w2 L u`` on the rows of ``box`` (damped in sponges)."""
+def _update_rows(u, u_next, w2, cz, cy, cx, keep_z, keep_y, keep_x, x_lo, x_hi, box):
+    """``u_next <- 2u - u_next + w2 L u`` on the rows of ``box`` (damped in sponges)."""
     nz, ny, nx = u.shape
     rz, ry, rx = len(cz) - 1, len(cy) - 1, len(cx) - 1
     n = nx - 2 * rx
     c0 = cz[0] + cy[0] + cx[0]
-    uf, pf, nf, wf = u.reshape(-1), u_prev.reshape(-1), u_next.reshape(-1), w2.reshape(-1)
+    uf, nf, wf = u.reshape(-1), u_next.reshape(-1), w2.reshape(-1)
     sz, sy = uint64(ny * nx), uint64(nx)
     lap = np.empty(n, dtype=u.dtype)
     fp_mode = _flush_subnormals()
@@ -120,15 +120,15 @@ def _update_rows(u, u_prev, u_next, w2, cz, cy, cx, keep_z, keep_y, keep_x, x_lo
         for q in range(j1 - j0):
             j = uint64(j0) + uint64(q)
             i = base + j
-            nf[i] = uf[i] + uf[i] - pf[i] + wf[i] * lap[j]
-        _damped_update(uf, pf, nf, wf, lap, base, 0, j0, keep_row, keep_x, rx)
-        _damped_update(uf, pf, nf, wf, lap, base, j1, n, keep_row, keep_x, rx)
+            nf[i] = uf[i] + uf[i] - nf[i] + wf[i] * lap[j]
+        _damped_update(uf, nf, wf, lap, base, 0, j0, keep_row, keep_x, rx)
+        _damped_update(uf, nf, wf, lap, base, j1, n, keep_row, keep_x, rx)
     _restore_fp_mode(fp_mode)
 
 
 @njit(**_SERIAL)
-def _damped_update(uf, pf, nf, wf, lap, base, j0, j1, keep_row, keep_x, rx):
-    """Sponge form ``u_next <- q (2u + w2 L u) - (2q - 1) u_prev`` on row columns ``j0..j1``.
+def _damped_update(uf, nf, wf, lap, base, j0, j1, keep_row, keep_x, rx):
+    """Sponge form ``u_next <- q (2u + w2 L u) - (2q - 1) u_next`` on row columns ``j0..j1``.
 
     ``q = 1 / (1 + s)`` is the product of the per-axis factors (see :func:`laplacian_step`).
     """
@@ -136,28 +136,23 @@ def _damped_update(uf, pf, nf, wf, lap, base, j0, j1, keep_row, keep_x, rx):
         j = uint64(j0) + uint64(jq)
         i = base + j
         q = keep_row * keep_x[uint64(rx) + j]
-        nf[i] = q * (uf[i] + uf[i] + wf[i] * lap[j]) - (q + q - nf.dtype.type(1)) * pf[i]
+        nf[i] = q * (uf[i] + uf[i] + wf[i] * lap[j]) - (q + q - nf.dtype.type(1)) * nf[i]
 
 
 @njit(**_PARALLEL)
-def laplacian_step(u, u_prev, u_next, w2, cz, cy, cx, keep_z, keep_y, keep_x, x_lo, x_hi, boxes):
-    """Leapfrog update of every non-halo point: ``u_next <- 2u - u_prev + w2 L u``.
-
-    ``u_next`` may be ``u_prev`` itself (in-place update, the usual case) or another array
-    (a slot of a stored wavefield history).
+def laplacian_step(u, u_next, w2, cz, cy, cx, keep_z, keep_y, keep_x, x_lo, x_hi, boxes):
+    """Leapfrog update of every non-halo point: ``u_next <- 2u - u_next + w2 L u``.
 
     In a sponge, ``u_tt + sigma u_t = v^2 (L u + s)`` with a centred ``u_t`` gives the damped
-    form ``u_next <- (2u - (1 - s) u_prev + w2 L u) / (1 + s)``, ``s = sigma dt / 2``, written
-    as ``q (2u + w2 L u) - (2q - 1) u_prev`` with ``q = 1 / (1 + s)``. The damping is separable
+    form ``u_next <- (2u - (1 - s) u_next + w2 L u) / (1 + s)``, ``s = sigma dt / 2``, written
+    as ``q (2u + w2 L u) - (2q - 1) u_next`` with ``q = 1 / (1 + s)``. The damping is separable
     as a product, ``q = keep_z[iz] keep_y[iy] keep_x[ix]`` (``keep = 1`` outside the layers), so
     no division is needed. Columns ``x_lo..x_hi`` of a row (counted from the first non-halo
     column) are known to be free of damping. ``boxes[i] = (z0, z1, y0, y1)`` are
     the row ranges of the parallel work items (see :func:`work_boxes`).
     """
     for item in prange(boxes.shape[0]):
-        _update_rows(
-            u, u_prev, u_next, w2, cz, cy, cx, keep_z, keep_y, keep_x, x_lo, x_hi, boxes[item]
-        )
+        _update_rows(u, u_next, w2, cz, cy, cx, keep_z, keep_y, keep_x, x_lo, x_hi, boxes[item])
 
 
 @njit(inline="always")

@@ -134,16 +134,18 @@ class Propagator:
 
         ``add`` (a padded field) is added to :math:`u^{n+1}` before the free-surface mirror
         (the secondary source of Born modelling). :math:`u^{n+1}` overwrites ``state.u_prev``,
-        or is written to ``out`` if given (a slot of a stored history, whose halo must be
-        zero). On return ``state.u`` holds :math:`u^{n+1}` and ``state.u_prev`` :math:`u^n`.
+        or is written to ``out`` if given (a slot of a stored history). On return ``state.u``
+        holds :math:`u^{n+1}` and ``state.u_prev`` :math:`u^n`.
         """
-        u = state.u
-        u_next = state.u_prev if out is None else out
+        u, u_next = state.u, state.u_prev
+        if out is not None:  # the update is in place: start the slot from u^{n-1}
+            out[...] = u_next
+            u_next = out
         a = (self.prof[0][0], self.prof[1][0])
         if self.cpml_axes:
             self._cpml(state, u, u_next, a, self.x_slabs, 0)
         kernels.laplacian_step(
-            u, state.u_prev, u_next, self.w2, *self.c, *self.keep, *self.free_columns, self.boxes
+            u, u_next, self.w2, *self.c, *self.keep, *self.free_columns, self.boxes
         )
         if self.cpml_axes:
             self._cpml(state, u, u_next, a, self.x_slabs, 1)
@@ -173,7 +175,7 @@ class Propagator:
             self._cpml(state, q, q_next, a, self.x_slabs, 2)
             self._cpml(state, q, q_next, a, self.x_slabs, 3)
         kernels.laplacian_step(
-            q, q_next, q_next, self.w2, *self.c, *self.keep, *self.free_columns, self.boxes
+            q, q_next, self.w2, *self.c, *self.keep, *self.free_columns, self.boxes
         )
         if self.cpml_axes:
             self._cpml(state, q, q_next, self.near[:2], self.x_near, 4)
