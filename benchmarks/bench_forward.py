@@ -1,21 +1,25 @@
-#!/usr/bin/env python3
-"""Forward-modelling throughput of waveback on problems B2D and B3D, with a roofline.
+"""Throughput of waveback on problems B2D and B3D (forward, adjoint, gradient), with a roofline.
 
 Runs the problems exactly as defined in ``../shared/bench/PROBLEMS.md``: float32, second order
 in time, 8th-order Laplacian, all cores, median of 3 runs after one warm-up (the warm-up time,
 which includes numba compilation or loading it from the cache, is reported separately).
-Each problem runs in its own process so that its peak resident memory is its own.
+Each measurement runs in its own process so that its peak resident memory is its own.
 
-Printed per problem and absorbing boundary: Mpts/s on the interior grid and on the padded grid
-(interior + absorbing layers; halos excluded), peak resident memory, warm-up time, and the
-fraction of this machine's memory-bandwidth limit, measured in the same run with a STREAM triad
-``a = b + s c`` over three 1 GiB float32 arrays on all cores. An acoustic update moves at least
-16 bytes per point (read ``u(t)``, ``u(t-dt)`` and the model, write ``u(t+dt)``), so
-bandwidth / 16 B is the upper limit on points per second.
+Measures: ``forward`` (modelling to receiver data, no wavefield kept); ``adjoint`` (the
+transpose, back-propagating that data to the source); ``gradient`` (of 0.5 ||d(m) - d_obs||² in
+the true model smoothed by a Gaussian of 10 grid points, d_obs from the true model; full
+storage, so B3D's 28 GB is not run here). The last column is the time over one forward run.
+
+Printed per case: Mpts/s on the interior grid and on the padded grid (interior + absorbing
+layers; halos excluded), peak resident memory, warm-up time, and the fraction of this machine's
+memory-bandwidth limit, measured in the same run with a STREAM triad ``a = b + s c`` over three
+1 GiB float32 arrays on all cores. An acoustic update moves at least 16 bytes per point (read
+``u(t)``, ``u(t-dt)`` and the model, write ``u(t+dt)``), so bandwidth / 16 B is the upper limit
+on points per second.
 
 Usage::
 
-    python benchmarks/bench_forward.py                       # B2D and B3D, sponge and CPML
+    python benchmarks/bench_forward.py    # B2D, B3D; sponge, CPML; forward, adjoint, gradient
     python benchmarks/bench_forward.py --problem B2D --boundary sponge --json
 """
 
@@ -117,6 +121,11 @@ def worker(problem: str, boundary: str, runs: int, measure: str = "forward") -> 
         model, residual, wavelet, src, rec = gradient_case(problem, boundary)
         _, forward_seconds = _timed(lambda: wb.forward(model, wavelet, src, rec, DT), 1)
         warmup, seconds = _timed(lambda: wb.gradient(model, residual, wavelet, src, rec, DT), runs)
+    elif measure == "adjoint":
+        model, wavelet, src, rec = build(problem, boundary)
+        _, forward_seconds = _timed(lambda: wb.forward(model, wavelet, src, rec, DT), runs)
+        data = wb.forward(model, wavelet, src, rec, DT)
+        warmup, seconds = _timed(lambda: wb.adjoint(model, data, src, rec, DT), runs)
     else:
         model, wavelet, src, rec = build(problem, boundary)
         warmup, seconds = _timed(lambda: wb.forward(model, wavelet, src, rec, DT), runs)
@@ -149,7 +158,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--problem", choices=["B2D", "B3D", "all"], default="all")
     parser.add_argument("--boundary", choices=["sponge", "cpml", "both"], default="both")
-    parser.add_argument("--measure", choices=["forward", "gradient", "both"], default="both")
+    parser.add_argument(
+        "--measure", choices=["forward", "adjoint", "gradient", "all"], default="all"
+    )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", action="store_true", help="print one JSON line per case")
     parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
@@ -164,7 +175,7 @@ def main() -> None:
     limit = bandwidth / 16 / 1e6
     problems = ["B2D", "B3D"] if args.problem == "all" else [args.problem]
     boundaries = ["sponge", "cpml"] if args.boundary == "both" else [args.boundary]
-    measures = ["forward", "gradient"] if args.measure == "both" else [args.measure]
+    measures = ["forward", "adjoint", "gradient"] if args.measure == "all" else [args.measure]
     if not args.json:
         print(f"STREAM triad: {bandwidth / 1e9:.1f} GB/s -> limit {limit:.0f} Mpts/s at 16 B/point")
         print(

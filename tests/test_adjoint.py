@@ -1,9 +1,12 @@
 """The exact discrete adjoint: dot-product, Born and Taylor tests over the option matrix."""
 
 import itertools
+import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import waveback as wb
 from waveback.autodiff import tape_adjoint, tape_gradient, tape_initial_pressure_adjoint
@@ -177,3 +180,46 @@ def test_hand_written_adjoints_match_the_tape(ndim, boundary, free_surface, inte
     ]
     for hand, tape in pairs:
         assert np.linalg.norm(hand - tape) / np.linalg.norm(tape) < 1e-10  # measured < 1e-14
+
+
+@settings(max_examples=12, deadline=None, derandomize=True)
+@given(
+    order=st.sampled_from([2, 4, 6, 8, 16]),
+    boundary=st.sampled_from(["cpml", "sponge"]),
+    free_surface=st.booleans(),
+    interpolation=st.sampled_from(["linear", "sinc"]),
+    nbl=st.integers(4, 7),
+    nt=st.integers(1, 45),
+    seed=st.integers(0, 2**16),
+)
+def test_dot_tests_hold_for_drawn_configurations(
+    order, boundary, free_surface, interpolation, nbl, nt, seed
+):
+    # Random 2D configurations: any stencil order, layer width, odd or tiny nt, positions
+    # anywhere in the model (on its edges too), float64.
+    rng = np.random.default_rng(seed)
+    shape = tuple(rng.integers(6, 16, size=2))
+    model = wb.Model(
+        1500 + 1000 * rng.random(shape),
+        (4.0, 5.0),
+        space_order=order,
+        boundary=boundary,
+        nbl=nbl,
+        free_surface=free_surface,
+        dtype="float64",
+    )
+    lo, hi = np.array(model.extent).T
+    src = lo + rng.random((2, 2)) * (hi - lo)
+    rec = lo + rng.random((3, 2)) * (hi - lo)
+    rec[0] = hi  # the far corner is a legal position
+    dt = 0.9 * model.critical_dt()
+    x, y = rng.standard_normal((nt, 2)), rng.standard_normal((nt, 3))
+    dm = rng.standard_normal(shape) * 1e-8
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        fx = wb.forward(model, x, src, rec, dt, interpolation)
+        jdm = wb.born(model, dm, x, src, rec, dt, interpolation)
+        g = wb.gradient(model, y, x, src, rec, dt, interpolation)
+    fty = wb.adjoint(model, y, src, rec, dt, interpolation)
+    for lhs, rhs in ((np.sum(fx * y), np.sum(x * fty)), (np.sum(jdm * y), np.sum(dm * g))):
+        assert abs(lhs - rhs) <= 1e-12 * max(abs(lhs), abs(rhs), 1e-300)
