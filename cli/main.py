@@ -17,8 +17,8 @@ import click
 
 import waveback as wb
 
-from .demo import SIZES, make_survey, run_shots, snapshot_indices, write_shots
-from .plots import plot_shots, plot_wavefield
+from .demo import SIZES, make_survey, migrate, run_shots, snapshot_indices, write_image, write_shots
+from .plots import plot_image, plot_shots, plot_wavefield
 
 log = logging.getLogger("waveback_cli")
 
@@ -73,10 +73,11 @@ def cli(ctx: click.Context, verbose: bool, quiet: bool) -> None:
 )
 @click.pass_context
 def demo(ctx: click.Context, output: Path, size: str) -> None:
-    """Model surface shots over a layered model with a dipping interface.
+    """Model surface shots over a layered model with a dipping interface, and image them.
 
     Writes OUTPUT/shots.h5 (model, time axis, wavelet, shot gathers), OUTPUT/shots.png
-    (model and middle shot gather) and OUTPUT/wavefield.png (three snapshots of that shot).
+    (model and middle shot gather), OUTPUT/wavefield.png (three snapshots of that shot), and
+    the reverse-time migration in a smoothed model: OUTPUT/image.h5 and OUTPUT/image.png.
     """
     quiet = ctx.obj["quiet"]
     start = time.perf_counter()
@@ -86,10 +87,13 @@ def demo(ctx: click.Context, output: Path, size: str) -> None:
     shots, fields = run_shots(survey, progress=not quiet)
     middle = len(shots) // 2
     command = shlex.join([*ctx.command_path.split(), "--size", size, "-o", str(output)])
-    files = [out / "shots.h5", out / "shots.png", out / "wavefield.png"]
+    files = [out / n for n in ("shots.h5", "shots.png", "wavefield.png", "image.h5", "image.png")]
     write_shots(files[0], survey, shots, command)
     plot_shots(files[1], survey, shots[middle], middle)
     plot_wavefield(files[2], survey, fields, snapshot_indices(survey.nt), middle)
+    image = migrate(survey, shots, progress=not quiet)
+    write_image(files[3], survey, image, command)
+    plot_image(files[4], survey, image)
     if not quiet:
         nz, nx = survey.model.shape
         click.echo(f"wrote {', '.join(str(f) for f in files)}")

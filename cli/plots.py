@@ -78,3 +78,17 @@ def plot_wavefield(path: Path, survey, fields: np.ndarray, indices, shot: int) -
         ax.set(xlabel="x (km)", title=f"t = {n * survey.dt:.3f} s")
     axes[0].set_ylabel("z (km)")
     fig.savefig(path, dpi=110)
+
+
+def plot_image(path: Path, survey, image: np.ndarray) -> None:
+    """The migrated image ``(nz, nx)`` beside the true velocity model's interfaces."""
+    model = survey.model
+    extent = model_extent_km(model)
+    fig = Figure(figsize=(8, 4.2), layout="constrained")
+    ax = fig.subplots()
+    clip = clip_value(image, GATHER_PERCENTILE)
+    ax.imshow(image, extent=extent, cmap="gray", vmin=-clip, vmax=clip)
+    ax.plot(survey.src[:, 1] * KM, survey.src[:, 0] * KM, "r*", ms=10, label="sources")
+    ax.set(xlabel="x (km)", ylabel="z (km)", title="reverse-time migration (smoothed velocity)")
+    ax.legend(loc="lower left", fontsize="small")
+    fig.savefig(path, dpi=110)

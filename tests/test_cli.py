@@ -81,7 +81,8 @@ def test_demo_emits_no_dispersion_warning(small_demo):
 
 def test_demo_shot_file_layout(small_demo):
     out, _, _ = small_demo
-    assert sorted(p.name for p in out.iterdir()) == ["shots.h5", "shots.png", "wavefield.png"]
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["image.h5", "image.png", "shots.h5", "shots.png", "wavefield.png"]
     with h5py.File(out / "shots.h5", "r") as f:
         assert f.attrs["format"] == FORMAT == "waveback-shots"
         assert f.attrs["format_version"] == 1
@@ -133,7 +134,7 @@ def test_demo_direct_wave_arrives_at_offset_over_top_velocity(small_demo):
         assert abs(t[np.argmax(np.abs(trace))] - expected) < 0.015, offset
 
 
-@pytest.mark.parametrize("name", ["shots.png", "wavefield.png"])
+@pytest.mark.parametrize("name", ["shots.png", "wavefield.png", "image.png"])
 def test_demo_figures_are_images(small_demo, name):
     out, _, _ = small_demo
     image = imread(out / name)
@@ -284,3 +285,21 @@ def test_check_exits_non_zero_when_a_check_fails(monkeypatch):
     result = CliRunner().invoke(cli, ["check"])
     assert result.exit_code == 1
     assert "FAILED" in result.stdout and "0 passed, 1 failed" in result.stdout
+
+
+def test_demo_image_puts_the_first_reflector_at_its_depth(small_demo):
+    # The first interface of layered_2d lies at 0.2 of the depth extent (200 m). In the
+    # columns 100-450 m from the single source (clear of its near-field artefacts, where the
+    # shot's reflections are imaged) the strongest image row below 100 m must lie within a
+    # quarter of the peak wavelength of it (measured: 190 m).
+    out, _, _ = small_demo
+    with h5py.File(out / "image.h5") as f:
+        assert f.attrs["format"] == "waveback-image"
+        image = f["image"][...]
+    assert image.shape == (SMALL.nz, SMALL.nx)
+    z, x = np.arange(SMALL.nz) * 10.0, np.arange(SMALL.nx) * 10.0
+    offset = np.abs(x - (SMALL.nx - 1) * 10.0 / 2)
+    energy = np.sum(image[:, (offset > 100.0) & (offset < 450.0)] ** 2, axis=1)
+    deep = z > 100.0
+    z_peak = z[deep][np.argmax(energy[deep])]
+    assert abs(z_peak - 0.2 * (SMALL.nz - 1) * 10.0) <= LAYERED_VELOCITIES[0] / 15.0 / 4
