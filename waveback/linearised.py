@@ -88,3 +88,26 @@ def _check_model_field(field, model, name):
     if not np.all(np.isfinite(field)):
         raise ValueError(f"{name} contains NaN or infinite values")
     return field
+
+
+def gradient_to_velocity(g_m, vp):
+    """Chain rule from a gradient with respect to ``m = 1/vp²`` to one with respect to ``vp``.
+
+    :math:`\\partial\\Phi/\\partial v = \\partial\\Phi/\\partial m \\cdot dm/dv = -2 g_m / v^3`.
+
+    Parameters
+    ----------
+    g_m : model-shaped array_like
+        Gradient with respect to ``m`` (e.g. from :func:`gradient`).
+    vp : model-shaped array_like
+        Velocity (m/s) at which it was computed.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to ``vp``, float64.
+    """
+    g_m, vp = np.asarray(g_m, dtype=np.float64), np.asarray(vp, dtype=np.float64)
+    if g_m.shape != vp.shape:
+        raise ValueError(f"g_m {g_m.shape} and vp {vp.shape} must have the same shape")
+    return -2.0 * g_m / vp**3
