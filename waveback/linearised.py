@@ -32,7 +32,7 @@ def born(model, dm, wavelet, src, rec, dt, interpolation="linear", *, progress=F
     rec_idx, rec_w = run["rec"]
     dm = _check_model_field(dm, model, "dm")
     m = model.pad(model.m).reshape(prop.shape)
-    scatter = np.where(prop.born_scale() != 0, -model.pad(dm).reshape(prop.shape) / m, 0.0)
+    scatter = np.where(prop.updated_mask(), -model.pad(dm).reshape(prop.shape) / m, 0.0)
     scatter = scatter.astype(model.dtype)
     linear = prop.new_state()
     u_old = np.zeros(prop.shape, model.dtype)

@@ -195,14 +195,18 @@ class Propagator:
         ``q = w2 K lambda`` the gradient is then :math:`-\\sum_n D^n q^n / (m w_2 K)`.
         """
         m = self.model.pad(self.model.m).reshape(self.shape)
-        scale = 1.0 / (
-            m
-            * self.w2.astype(np.float64)
-            * self.sponge_factor_at(np.arange(m.size)).reshape(self.shape)
-        )
+        scale = 1.0 / (m * self.w2.astype(np.float64) * self.sponge_field())
+        return np.where(self.updated_mask(), scale, 0.0)
+
+    def updated_mask(self) -> np.ndarray:
+        """Boolean padded field, True on the points the update writes (everything but halos)."""
         mask = np.zeros(self.shape, bool)
         mask[tuple(slice(r, n - r) for n, r in zip(self.shape, self.halos, strict=True))] = True
-        return np.where(mask, scale, 0.0)
+        return mask
+
+    def sponge_field(self) -> np.ndarray:
+        """The sponge factor ``K`` on the whole padded grid, float64 (1 outside sponges)."""
+        return self.sponge_factor_at(np.arange(int(np.prod(self.shape)))).reshape(self.shape)
 
     def sponge_factor_at(self, idx):
         """The sponge factor ``K = 1 / (1 + s)`` at flat padded indices (1 outside sponges)."""
@@ -343,10 +347,8 @@ def adjoint_initial_pressure(model, data, rec, dt, interpolation="linear", *, pr
     prop = Propagator(model, dt)
     state = _backpropagate(prop, data, rec, interpolation, None, progress)
     q_minus, q_zero = state.u, state.u_prev
-    unit = np.ones(prop.shape, bool)
-    unit[tuple(slice(r, n - r) for n, r in zip(prop.shape, prop.halos, strict=True))] = False
-    keep = prop.sponge_factor_at(np.arange(q_zero.size)).reshape(prop.shape)
-    q_t = np.where(unit, 0.0, -(2 * keep - 1) * q_zero).astype(model.dtype)
+    keep = prop.sponge_field()
+    q_t = np.where(prop.updated_mask(), -(2 * keep - 1) * q_zero, 0.0).astype(model.dtype)
     if model.free_surface:  # the adjoint variable carries its mirror image, as in the loop
         kernels.mirror_free_surface(q_t, model.halo)
     start = prop.new_state()
