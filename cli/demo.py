@@ -20,6 +20,7 @@ Shot file layout (``format = "waveback-shots"``, ``format_version = 1``), SI uni
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -147,62 +148,58 @@ def migrate(survey: Survey, shots: list[np.ndarray], progress: bool = True) -> n
     return -laplace(image) * np.sin(0.5 * np.pi * taper) ** 2
 
 
-def write_image(path: Path, survey: Survey, image: np.ndarray, command: str) -> None:
-    """Write the migrated image atomically (``format = "waveback-image"``, version 1)."""
+@contextmanager
+def _atomic_h5(path: Path, file_format: str, command: str):
+    """An HDF5 file with the provenance attributes, written to ``.<name>.tmp`` beside ``path``
+    and renamed over it only once complete; removed if anything fails."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         with h5py.File(tmp, "w") as f:
-            f.attrs["format"] = "waveback-image"
+            f.attrs["format"] = file_format
             f.attrs["format_version"] = FORMAT_VERSION
             f.attrs["waveback_version"] = wb.__version__
             f.attrs["command"] = command
             f.attrs["created"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-            dataset = f.create_dataset("image", data=image.astype(np.float32))
-            dataset.attrs["spacing"] = np.asarray(survey.model.spacing)
-            dataset.attrs["origin"] = np.asarray(survey.model.origin)
-            dataset.attrs["kind"] = "reverse-time migration, Laplacian-filtered"
-            dataset.attrs["smoothing_points"] = SMOOTHING_POINTS
+            yield f
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def write_image(path: Path, survey: Survey, image: np.ndarray, command: str) -> None:
+    """Write the migrated image atomically (``format = "waveback-image"``, version 1)."""
+    with _atomic_h5(path, "waveback-image", command) as f:
+        dataset = f.create_dataset("image", data=image.astype(np.float32))
+        dataset.attrs["spacing"] = np.asarray(survey.model.spacing)
+        dataset.attrs["origin"] = np.asarray(survey.model.origin)
+        dataset.attrs["kind"] = "reverse-time migration, Laplacian-filtered"
+        dataset.attrs["smoothing_points"] = SMOOTHING_POINTS
 
 
 def write_shots(path: Path, survey: Survey, shots: list[np.ndarray], command: str) -> None:
     """Write the shot file atomically: to ``.<name>.tmp`` beside ``path``, then rename."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
     model = survey.model
-    try:
-        with h5py.File(tmp, "w") as f:
-            f.attrs["format"] = FORMAT
-            f.attrs["format_version"] = FORMAT_VERSION
-            f.attrs["waveback_version"] = wb.__version__
-            f.attrs["command"] = command
-            f.attrs["created"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-            vp = f.create_dataset("model/vp", data=model.vp)
-            vp.attrs["spacing"] = np.asarray(model.spacing)
-            vp.attrs["origin"] = np.asarray(model.origin)
-            time = f.create_dataset("time", data=survey.time)
-            time.attrs["dt"] = survey.dt
-            time.attrs["nt"] = survey.nt
-            wavelet = f.create_dataset("wavelet", data=survey.wavelet)
-            wavelet.attrs["kind"] = "ricker"
-            wavelet.attrs["f0"] = PEAK_FREQUENCY
-            for i, d in enumerate(shots):
-                g = f.create_group(f"shots/{i}")
-                g.create_dataset(
-                    "data",
-                    data=np.asarray(d, dtype=np.float32),
-                    chunks=True,
-                    compression="gzip",
-                    compression_opts=4,
-                    shuffle=True,
-                )
-                g.create_dataset("src", data=survey.src[i : i + 1])
-                g.create_dataset("rec", data=survey.rec)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with _atomic_h5(path, FORMAT, command) as f:
+        vp = f.create_dataset("model/vp", data=model.vp)
+        vp.attrs["spacing"] = np.asarray(model.spacing)
+        vp.attrs["origin"] = np.asarray(model.origin)
+        time = f.create_dataset("time", data=survey.time)
+        time.attrs["dt"] = survey.dt
+        time.attrs["nt"] = survey.nt
+        wavelet = f.create_dataset("wavelet", data=survey.wavelet)
+        wavelet.attrs["kind"] = "ricker"
+        wavelet.attrs["f0"] = PEAK_FREQUENCY
+        for i, d in enumerate(shots):
+            g = f.create_group(f"shots/{i}")
+            g.create_dataset(
+                "data",
+                data=np.asarray(d, dtype=np.float32),
+                chunks=True,
+                compression="gzip",
+                compression_opts=4,
+                shuffle=True,
+            )
+            g.create_dataset("src", data=survey.src[i : i + 1])
+            g.create_dataset("rec", data=survey.rec)
