@@ -1,7 +1,7 @@
 """waveback: finite-difference acoustic wave propagation and its exact adjoint."""
 
 from .geometry import plane_wave_delays
-from .linearised import born, gradient, gradient_to_velocity
+from .linearised import born, gradient, gradient_plan, gradient_to_velocity
 from .model import Model
 from .propagation import Propagator, adjoint, adjoint_initial_pressure, forward
 from .stencils import critical_dt
@@ -17,6 +17,7 @@ __all__ = [
     "adjoint_initial_pressure",
     "born",
     "gradient",
+    "gradient_plan",
     "gradient_to_velocity",
     "critical_dt",
     "ricker",

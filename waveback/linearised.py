@@ -12,10 +12,15 @@ The absorbing profiles do not depend on ``m`` (``Model.pml_velocity`` is fixed).
 
 from __future__ import annotations
 
+import contextlib
+import logging
+
 import numpy as np
 
-from . import kernels
-from .propagation import _check_data, _setup, _steps
+from . import checkpointing, kernels
+from .propagation import Propagator, _check_data, _setup, _steps
+
+logger = logging.getLogger("waveback")
 
 
 def born(model, dm, wavelet, src, rec, dt, interpolation="linear", *, progress=False):
@@ -47,15 +52,46 @@ def born(model, dm, wavelet, src, rec, dt, interpolation="linear", *, progress=F
     return d
 
 
-def gradient(model, residual, wavelet, src, rec, dt, interpolation="linear", *, progress=False):
+def gradient(
+    model,
+    residual,
+    wavelet,
+    src,
+    rec,
+    dt,
+    interpolation="linear",
+    *,
+    memory="auto",
+    progress=False,
+):
     """:math:`J^T r`: the gradient w.r.t. ``m = 1/vp²`` of :math:`\\tfrac12\\|d(m) - d_{obs}\\|^2`
     when ``residual = d(m) - d_obs``; the exact transpose of :func:`born`.
 
-    Stores the forward wavefield at every step (full storage), back-propagates the residual
-    with :meth:`Propagator.adjoint_step` and correlates :math:`D^n` with the adjoint field
-    (the imaging condition that is exact for the discrete scheme), then folds the absorbing
-    layers back onto the model edges (the transpose of the edge padding). Returns a
-    model-shaped array in s⁻²·m² units of the misfit per unit ``m``, in the model's dtype.
+    Back-propagates the residual with :meth:`Propagator.adjoint_step` and correlates
+    :math:`D^n` with the adjoint field at every step (the imaging condition that is exact for
+    the discrete scheme), then folds the absorbing layers back onto the model edges (the
+    transpose of the edge padding). The forward wavefield is read in reversed time from full
+    storage or from optimal checkpoints (:mod:`waveback.checkpointing`), as ``memory`` allows;
+    the result is bit-identical either way.
+
+    Parameters
+    ----------
+    model, wavelet, src, rec, dt, interpolation
+        As for :func:`forward`.
+    residual : (nt, nrec) array_like
+        Data residual ``d(m) - d_obs``.
+    memory : "auto", "full", int or str
+        Memory budget for the arrays of the computation: ``"full"`` stores every time step;
+        a size such as ``"700MiB"`` or a number of bytes uses full storage when it fits and
+        binomial checkpointing otherwise; ``"auto"`` is half the available memory. See
+        :func:`gradient_plan` for the schedule it gives.
+    progress : bool
+        Show a progress bar over the forward and adjoint time steps.
+
+    Returns
+    -------
+    ndarray
+        Model-shaped, in units of the misfit per unit ``m`` (s⁻²·m²), in the model's dtype.
     """
     run = _setup(model, wavelet, src, rec, dt, interpolation, None)
     prop, state, nt = run["prop"], run["state"], run["nt"]
@@ -63,22 +99,55 @@ def gradient(model, residual, wavelet, src, rec, dt, interpolation="linear", *, 
     residual = _check_data(residual, rec_idx.shape[0], model.dtype)
     if residual.shape[0] != nt:
         raise ValueError(f"residual has {residual.shape[0]} time samples, the wavelet {nt}")
-    stored = np.zeros((nt + 1, *prop.shape), model.dtype)  # zero halos, lazily mapped
-    stored[0] = state.u
-    for n in _steps(nt, progress):
-        prop.step(state, run["source_at"](n), out=stored[n + 1])
+    plan = _plan(prop, state, nt, memory, residual.nbytes)
+    logger.info("gradient: %s", plan)
     adj_w = prop.receiver_adjoint_weights(rec_idx, rec_w.astype(np.float64))
     adjoint_state = prop.new_state()
     image = np.zeros(prop.shape, model.dtype)
-    zero = np.zeros(prop.shape, model.dtype)
-    for n in _steps(nt, progress, reverse=True):
-        u_old = stored[n - 1] if n > 0 else zero
-        kernels.scattering(
-            image, adjoint_state.u, stored[n + 1], stored[n], u_old, *prop.keep, True
-        )
-        prop.adjoint_step(adjoint_state, (rec_idx, adj_w, residual[n]))
+    with _progress_bar(plan.forward_steps + nt, progress, "gradient") as bar:
+
+        def advance(state, n, out=None):
+            prop.step(state, run["source_at"](n), out=out)
+            bar.update()
+
+        for n, u_next, u, u_prev in checkpointing.reversed_fields(prop, state, advance, plan):
+            kernels.scattering(image, adjoint_state.u, u_next, u, u_prev, *prop.keep, True)
+            prop.adjoint_step(adjoint_state, (rec_idx, adj_w, residual[n]))
+            bar.update()
     image = -prop.born_scale() * image
     return model.unpad_adjoint(image.reshape(model.padded_shape)).astype(model.dtype)
+
+
+def gradient_plan(model, nt, dt, memory="auto", nrec=0):
+    """The storage :func:`gradient` chooses for ``nt`` steps under ``memory``.
+
+    Returns a :class:`waveback.checkpointing.Plan`: full storage or the number of
+    checkpoints, the forward steps executed (recomputation factor) and the predicted peak
+    memory of the arrays (``nrec`` receivers count for the residual).
+    """
+    prop = Propagator(model, dt)
+    return _plan(prop, prop.new_state(), nt, memory, nt * nrec * model.dtype.itemsize)
+
+
+def _plan(prop, state, nt, memory, extra_bytes):
+    """Budget: the forward and adjoint states, ``w2``, the image, ``u^{n+1}`` and ``extra``."""
+    field = prop.w2.nbytes
+    one_state = checkpointing.state_bytes(state)
+    working = 2 * one_state + 3 * field + extra_bytes
+    return checkpointing.plan(nt, field, one_state, working, memory)
+
+
+def _progress_bar(total, progress, desc):
+    if not progress:
+        return contextlib.nullcontext(_NoBar())
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit="step", leave=False)
+
+
+class _NoBar:
+    def update(self, n=1):
+        pass
 
 
 def _check_model_field(field, model, name):

@@ -206,7 +206,8 @@ class Propagator:
 
     def sponge_field(self) -> np.ndarray:
         """The sponge factor ``K`` on the whole padded grid, float64 (1 outside sponges)."""
-        return self.sponge_factor_at(np.arange(int(np.prod(self.shape)))).reshape(self.shape)
+        kz, ky, kx = self.keep  # the product in the model's dtype, as sponge_factor_at
+        return (kz[:, None, None] * ky[None, :, None] * kx[None, None, :]).astype(np.float64)
 
     def sponge_factor_at(self, idx):
         """The sponge factor ``K = 1 / (1 + s)`` at flat padded indices (1 outside sponges)."""
