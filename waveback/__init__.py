@@ -1,6 +1,8 @@
 """waveback: finite-difference acoustic wave propagation and its exact adjoint."""
 
 from .geometry import plane_wave_delays
+from .imaging import born_operator, lsrtm, rtm
+from .inversion import fwi, misfit_gradient
 from .linearised import born, gradient, gradient_plan, gradient_to_velocity
 from .model import Model
 from .propagation import Propagator, adjoint, adjoint_initial_pressure, forward
@@ -19,6 +21,11 @@ __all__ = [
     "gradient",
     "gradient_plan",
     "gradient_to_velocity",
+    "rtm",
+    "lsrtm",
+    "born_operator",
+    "fwi",
+    "misfit_gradient",
     "critical_dt",
     "ricker",
     "gaussian_derivative",

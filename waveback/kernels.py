@@ -400,3 +400,13 @@ def mirror_free_surface(field, r):
     field[r] = 0
     for k in range(1, r + 1):
         field[r - k] = -field[r + k]
+
+
+@njit(**_PARALLEL)
+def accumulate_square(out, u):
+    """``out += u**2`` (the source-side illumination of an image, summed over time steps)."""
+    nz, ny, nx = u.shape
+    for iz in prange(nz):
+        for iy in range(ny):
+            for ix in range(nx):
+                out[iz, iy, ix] += u[iz, iy, ix] * u[iz, iy, ix]

@@ -93,17 +93,42 @@ def gradient(
     ndarray
         Model-shaped, in units of the misfit per unit ``m`` (s⁻²·m²), in the model's dtype.
     """
+    return image_sweep(
+        model, residual, wavelet, src, rec, dt, interpolation, memory=memory, progress=progress
+    )[0]
+
+
+def image_sweep(
+    model,
+    residual,
+    wavelet,
+    src,
+    rec,
+    dt,
+    interpolation="linear",
+    *,
+    memory="auto",
+    progress=False,
+    illumination=False,
+):
+    """:func:`gradient`, and optionally the source illumination of the same sweep.
+
+    Returns ``(g, illum)``: ``g`` as from :func:`gradient`; ``illum`` the model-shaped
+    :math:`\\sum_n (u^n)^2` of the forward (source) wavefield, or None when not asked for.
+    """
     run = _setup(model, wavelet, src, rec, dt, interpolation, None)
     prop, state, nt = run["prop"], run["state"], run["nt"]
     rec_idx, rec_w = run["rec"]
     residual = _check_data(residual, rec_idx.shape[0], model.dtype)
     if residual.shape[0] != nt:
         raise ValueError(f"residual has {residual.shape[0]} time samples, the wavelet {nt}")
-    plan = _plan(prop, state, nt, memory, residual.nbytes)
+    extra = residual.nbytes + (prop.w2.nbytes if illumination else 0)
+    plan = _plan(prop, state, nt, memory, extra)
     logger.info("gradient: %s", plan)
     adj_w = prop.receiver_adjoint_weights(rec_idx, rec_w.astype(np.float64))
     adjoint_state = prop.new_state()
     image = np.zeros(prop.shape, model.dtype)
+    illum = np.zeros(prop.shape, model.dtype) if illumination else None
     with _progress_bar(plan.forward_steps + nt, progress, "gradient") as bar:
 
         def advance(state, n, out=None):
@@ -112,10 +137,13 @@ def gradient(
 
         for n, u_next, u, u_prev in checkpointing.reversed_fields(prop, state, advance, plan):
             kernels.scattering(image, adjoint_state.u, u_next, u, u_prev, *prop.keep, True)
+            if illumination:
+                kernels.accumulate_square(illum, u)
             prop.adjoint_step(adjoint_state, (rec_idx, adj_w, residual[n]))
             bar.update()
     image = -prop.born_scale() * image
-    return model.unpad_adjoint(image.reshape(model.padded_shape)).astype(model.dtype)
+    g = model.unpad_adjoint(image.reshape(model.padded_shape)).astype(model.dtype)
+    return g, None if illum is None else prop.interior(illum).copy()
 
 
 def gradient_plan(model, nt, dt, memory="auto", nrec=0):

@@ -1,0 +1,321 @@
+"""Full-waveform inversion: misfit, gradient and a bounded quasi-Newton loop over frequency bands.
+
+The misfit of a velocity model ``vp`` over shots ``i`` is the least-squares data misfit
+
+.. math::
+
+    \\Phi(v) = \\tfrac12 \\sum_i \\| F_i(m(v)) - d_i \\|^2, \\qquad m = 1 / v^2,
+
+with its exact gradient :math:`\\sum_i J_i^T (F_i(m) - d_i)` (:func:`waveback.gradient`)
+taken to velocity by the chain rule. :func:`fwi` minimises it with scipy's L-BFGS-B under
+velocity bounds, band by band (multiscale frequency continuation: the observed data and the
+wavelets are low-passed together by the same zero-phase filter, so each band is a consistent
+problem), optionally with a mask that freezes the model near the sources and a depth
+scaling. Both conditionings are changes of variable, :math:`v = v_0 + P x`-style, so the
+optimiser always sees the exact gradient of the function it minimises. Every iteration is
+saved (atomically) to a history file, from which an interrupted inversion resumes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import h5py
+import numpy as np
+from scipy.optimize import minimize
+from scipy.signal import butter, sosfiltfilt
+
+from .linearised import gradient, gradient_to_velocity
+from .propagation import forward
+
+logger = logging.getLogger("waveback")
+HISTORY_FORMAT, HISTORY_VERSION = "waveback-fwi-history", 1
+
+
+def misfit_gradient(model, shots, data, dt, interpolation="linear", *, memory="auto"):
+    """:math:`\\Phi` and its gradient with respect to ``m = 1/vp²`` summed over shots.
+
+    Parameters
+    ----------
+    model : Model
+    shots : sequence of :class:`waveback.acquisition.Shot`
+    data : sequence of (nt, nrec) arrays
+        Observed gathers, one per shot.
+    dt : float
+    interpolation : {"linear", "sinc"}
+    memory : "auto", "full", int or str
+        Memory budget of each gradient (see :func:`waveback.gradient`).
+
+    Returns
+    -------
+    phi : float
+        :math:`\\tfrac12 \\sum_i \\|F_i(m) - d_i\\|^2`.
+    g : ndarray
+        Model-shaped float64 gradient with respect to ``m``, shots summed in order.
+    """
+    phi, g = 0.0, np.zeros(model.shape)
+    for shot, d in zip(shots, data, strict=True):
+        residual = forward(model, shot.wavelet, shot.src, shot.rec, dt, interpolation) - d
+        phi += 0.5 * float(np.sum(residual.astype(np.float64) ** 2))
+        g += gradient(
+            model, residual, shot.wavelet, shot.src, shot.rec, dt, interpolation, memory=memory
+        )
+    return phi, g
+
+
+def lowpass(traces, dt, f_max, order=6):
+    """Zero-phase Butterworth low-pass of ``traces`` along axis 0 (time) at ``f_max`` Hz.
+
+    Applied forwards and backwards (``sosfiltfilt``), so the phase is untouched and the
+    attenuation is squared; ``f_max`` of None returns the traces unchanged (float64).
+    """
+    traces = np.asarray(traces, dtype=np.float64)
+    if f_max is None:
+        return traces
+    nyquist = 0.5 / dt
+    if not 0 < f_max < nyquist:
+        raise ValueError(f"band limit {f_max} Hz must lie between 0 and the Nyquist {nyquist} Hz")
+    sos = butter(order, f_max / nyquist, output="sos")
+    return sosfiltfilt(sos, traces, axis=0)
+
+
+@dataclass
+class FWIResult:
+    """The inverted velocity and the history of the inversion.
+
+    Attributes
+    ----------
+    vp : ndarray
+        Final velocity (m/s), model-shaped.
+    misfit : list of float
+        :math:`\\Phi` after each iteration (of the band it belongs to).
+    band : list of int
+        The band index of each entry of ``misfit``.
+    initial_misfit : list of float
+        :math:`\\Phi` of the starting model of each band.
+    """
+
+    vp: np.ndarray
+    misfit: list = field(default_factory=list)
+    band: list = field(default_factory=list)
+    initial_misfit: list = field(default_factory=list)
+
+
+def fwi(
+    model,
+    shots,
+    data,
+    dt,
+    interpolation="linear",
+    *,
+    bounds,
+    bands=(None,),
+    iterations=10,
+    source_radius=0.0,
+    depth_scaling=0.0,
+    memory="auto",
+    history=None,
+    callback=None,
+    progress=False,
+):
+    """Full-waveform inversion by L-BFGS-B with velocity bounds and frequency continuation.
+
+    Parameters
+    ----------
+    model : Model
+        The starting model (its grid, boundary and dtype are kept).
+    shots : sequence of :class:`waveback.acquisition.Shot`
+    data : sequence of (nt, nrec) arrays
+        Observed gathers, one per shot.
+    dt : float
+    interpolation : {"linear", "sinc"}
+    bounds : (float, float)
+        Smallest and largest velocity (m/s) allowed; ``dt`` must be stable for the largest.
+    bands : sequence of float or None
+        Low-pass limits (Hz), low to high; None is the full band.
+    iterations : int
+        L-BFGS-B iterations per band.
+    source_radius : float
+        Points within this distance (m) of a source keep their starting velocity.
+    depth_scaling : float
+        Exponent ``p``: updates are scaled by :math:`(z / z_{max})^p` (``z`` the depth below
+        the model top, at least one grid spacing), countering the decay of the gradient.
+    memory : "auto", "full", int or str
+        Memory budget of each gradient.
+    history : path, optional
+        HDF5 file updated atomically after every iteration; if it exists and belongs to the
+        same inversion, the run resumes from its last model and band (the quasi-Newton memory
+        restarts).
+    callback : callable, optional
+        ``callback(band, iteration, misfit, vp)`` after every iteration.
+    progress : bool
+        Log the misfit of every iteration at INFO level.
+
+    Returns
+    -------
+    FWIResult
+    """
+    shots, data = list(shots), [np.asarray(d, dtype=np.float64) for d in data]
+    if len(shots) != len(data):
+        raise ValueError(f"{len(shots)} shots but {len(data)} gathers: give one gather per shot")
+    vmin, vmax = (float(b) for b in bounds)
+    if not 0 < vmin < vmax:
+        raise ValueError(f"bounds must be 0 < vmin < vmax (m/s), got {bounds}")
+    if dt > model.with_vp(np.full(model.shape, vmax)).critical_dt():
+        raise ValueError(
+            f"dt = {dt} s is unstable for the upper velocity bound {vmax} m/s: lower dt or vmax"
+        )
+    scale = _variable_scale(model, vmax, depth_scaling)
+    frozen = _near_sources(model, shots, source_radius)
+    key = _fingerprint(
+        model, shots, data, dt, bands, iterations, bounds, source_radius, depth_scaling
+    )
+    result = FWIResult(np.asarray(model.vp, dtype=np.float64).copy())
+    start_band, done = 0, 0
+    if history is not None and Path(history).exists():
+        result, start_band, done = _resume(history, key, result)
+
+    def report(b, phi):
+        n = sum(1 for k in result.band if k == b)
+        if history is not None:
+            _save(history, key, result)
+        if progress:
+            logger.info("band %d iteration %d: misfit %.6g", b, n, phi)
+        if callback is not None:
+            callback(b, n, phi, result.vp)
+
+    for b in range(start_band, len(bands)):
+        band_data = [lowpass(d, dt, bands[b]).astype(model.dtype) for d in data]
+        band_shots = [type(s)(s.src, s.rec, lowpass(s.wavelet, dt, bands[b])) for s in shots]
+        remaining = iterations - (done if b == start_band else 0)
+        if remaining <= 0:
+            continue
+        problem = (model, band_shots, band_data, dt, interpolation, memory)
+        first = b != start_band or done == 0
+        _run_band(problem, result, b, remaining, scale, frozen, (vmin, vmax), first, report)
+    return result
+
+
+def _run_band(problem, result, b, iterations, scale, frozen, bounds, first, report):
+    """L-BFGS-B on ``x = vp / scale`` for one band, the misfit normalised by its start value."""
+    x0 = result.vp / scale
+    phi0, g0 = _objective(*problem, result.vp)
+    if first:
+        result.initial_misfit.append(phi0)
+    norm = phi0 if phi0 > 0 else 1.0
+    cache = {"x": x0.ravel().copy(), "value": (phi0, g0)}
+
+    def fun(x):
+        if not np.array_equal(x, cache["x"]):
+            cache["x"], cache["value"] = x.copy(), _objective(*problem, _velocity(x, scale))
+        phi, g_v = cache["value"]
+        return phi / norm, (g_v * scale).ravel() / norm
+
+    def on_iteration(intermediate_result):
+        result.vp = _velocity(intermediate_result.x, scale)
+        result.misfit.append(float(intermediate_result.fun * norm))
+        result.band.append(b)
+        report(b, result.misfit[-1])
+
+    lo = np.where(frozen, x0, bounds[0] / scale).ravel()
+    hi = np.where(frozen, x0, bounds[1] / scale).ravel()
+    minimize(
+        fun,
+        x0.ravel(),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=list(zip(lo, hi, strict=True)),
+        callback=on_iteration,
+        options={"maxiter": iterations, "ftol": 1e-14, "gtol": 0.0, "maxcor": 10},
+    )
+
+
+def _velocity(x, scale):
+    return np.asarray(x, dtype=np.float64).reshape(scale.shape) * scale
+
+
+def _objective(model, shots, data, dt, interpolation, memory, vp):
+    """Misfit and its gradient with respect to velocity (float64, model-shaped)."""
+    trial = model.with_vp(vp)
+    phi, g_m = misfit_gradient(trial, shots, data, dt, interpolation, memory=memory)
+    return phi, gradient_to_velocity(g_m, vp)
+
+
+def _variable_scale(model, vmax, depth_scaling):
+    """``vp = scale * x``: a velocity scale times :math:`(z / z_{max})^{p/2}` (update ∝ scale²)."""
+    h = model.spacing[0]
+    z = np.maximum(np.arange(model.shape[0]) * h, h)
+    weight = (z / z[-1]) ** (0.5 * depth_scaling)
+    return vmax * np.broadcast_to(weight.reshape((-1,) + (1,) * (model.ndim - 1)), model.shape)
+
+
+def _near_sources(model, shots, radius):
+    """Boolean model-shaped mask of the points within ``radius`` (m) of any source."""
+    if radius <= 0:
+        return np.zeros(model.shape, bool)
+    axes = [
+        o + np.arange(n) * h
+        for o, n, h in zip(model.origin, model.shape, model.spacing, strict=True)
+    ]
+    grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1)
+    mask = np.zeros(model.shape, bool)
+    for shot in shots:
+        for s in shot.src:
+            mask |= np.linalg.norm(grid - s, axis=-1) <= radius
+    return mask
+
+
+def _fingerprint(model, shots, data, dt, *settings):
+    """A hash of everything that defines the inversion (a history must match it to resume)."""
+    digest = hashlib.sha256()
+    for array in [model.vp, *data, *(a for s in shots for a in (s.src, s.rec, s.wavelet))]:
+        digest.update(np.ascontiguousarray(array, dtype=np.float64).tobytes())
+    digest.update(
+        repr((model.spacing, model.origin, model.boundary, model.nbl, dt, settings)).encode()
+    )
+    return digest.hexdigest()
+
+
+def _save(path, key, result):
+    """Write the history to ``path`` atomically (temporary file, fsync, rename)."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    with h5py.File(tmp, "w") as f:
+        f.attrs["format"] = HISTORY_FORMAT
+        f.attrs["version"] = HISTORY_VERSION
+        f.attrs["fingerprint"] = key
+        f["vp"] = result.vp
+        f["vp"].attrs["units"] = "m/s"
+        f["misfit"] = np.asarray(result.misfit, dtype=np.float64)
+        f["band"] = np.asarray(result.band, dtype=np.int64)
+        f["initial_misfit"] = np.asarray(result.initial_misfit, dtype=np.float64)
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _resume(path, key, result):
+    """The saved state of an interrupted inversion: ``(result, band, iterations done in it)``."""
+    try:
+        with h5py.File(path, "r") as f:
+            if f.attrs.get("format") != HISTORY_FORMAT or f.attrs.get("version") != HISTORY_VERSION:
+                raise ValueError(
+                    f"{path} is not a waveback FWI history (format {HISTORY_FORMAT} v1)"
+                )
+            if f.attrs.get("fingerprint") != key:
+                raise ValueError(
+                    f"{path} is the history of a different inversion (other data, model or "
+                    f"settings): delete it or give another history path"
+                )
+            vp, misfit = f["vp"][...], list(f["misfit"][...])
+            band, initial = [int(b) for b in f["band"][...]], list(f["initial_misfit"][...])
+    except OSError as err:
+        raise ValueError(f"{path} is not a readable HDF5 FWI history: {err}") from err
+    if vp.shape != result.vp.shape:
+        raise ValueError(f"{path} holds a model of shape {vp.shape}, expected {result.vp.shape}")
+    last = band[-1] if band else 0
+    return FWIResult(vp, misfit, band, initial), last, sum(1 for b in band if b == last)
