@@ -17,13 +17,24 @@ import logging
 
 import numpy as np
 
-from . import checkpointing, kernels
-from .propagation import Propagator, _check_data, _setup, _steps
+from . import checkpointing, dispersion, kernels
+from .propagation import Propagator, _check_data, _check_wavelet, _setup, _steps
 
 logger = logging.getLogger("waveback")
 
 
-def born(model, dm, wavelet, src, rec, dt, interpolation="linear", *, progress=False):
+def born(
+    model,
+    dm,
+    wavelet,
+    src,
+    rec,
+    dt,
+    interpolation="linear",
+    *,
+    progress=False,
+    time_dispersion_correction=False,
+):
     """Born (linearised) data :math:`J\\,\\delta m`: the derivative of :func:`forward` w.r.t. ``m``.
 
     The perturbation ``dm`` of the squared slowness ``m = 1/vp²`` (s²/m², model shape) scatters
@@ -31,7 +42,15 @@ def born(model, dm, wavelet, src, rec, dt, interpolation="linear", *, progress=F
     secondary source :math:`-\\delta m\\, D^n / m`, :math:`D^n = u^{n+1} - 2K u^n + (2K - 1)
     u^{n-1}` (see :meth:`Propagator.born_scale`); ``dm`` is extended into the absorbing layers
     by edge replication like the model. Returns ``(nt, nrec)`` data in the model's dtype.
+    ``time_dispersion_correction`` differentiates the corrected :func:`forward` (the same warps
+    around the simulation, see :mod:`waveback.dispersion`).
     """
+    if time_dispersion_correction:
+        return dispersion.corrected(
+            lambda w: born(model, dm, w, src, rec, dt, interpolation, progress=progress),
+            _check_wavelet(wavelet),
+            dt,
+        ).astype(model.dtype)
     run = _setup(model, wavelet, src, rec, dt, interpolation, None)
     prop, state, nt = run["prop"], run["state"], run["nt"]
     rec_idx, rec_w = run["rec"]
@@ -63,6 +82,7 @@ def gradient(
     *,
     memory="auto",
     progress=False,
+    time_dispersion_correction=False,
 ):
     """:math:`J^T r`: the gradient w.r.t. ``m = 1/vp²`` of :math:`\\tfrac12\\|d(m) - d_{obs}\\|^2`
     when ``residual = d(m) - d_obs``; the exact transpose of :func:`born`.
@@ -87,6 +107,9 @@ def gradient(
         :func:`gradient_plan` for the schedule it gives.
     progress : bool
         Show a progress bar over the forward and adjoint time steps.
+    time_dispersion_correction : bool
+        The gradient of the misfit of the corrected :func:`forward` (transpose of the corrected
+        :func:`born`).
 
     Returns
     -------
@@ -94,7 +117,16 @@ def gradient(
         Model-shaped, in units of the misfit per unit ``m`` (s⁻²·m²), in the model's dtype.
     """
     return image_sweep(
-        model, residual, wavelet, src, rec, dt, interpolation, memory=memory, progress=progress
+        model,
+        residual,
+        wavelet,
+        src,
+        rec,
+        dt,
+        interpolation,
+        memory=memory,
+        progress=progress,
+        time_dispersion_correction=time_dispersion_correction,
     )[0]
 
 
@@ -110,12 +142,18 @@ def image_sweep(
     memory="auto",
     progress=False,
     illumination=False,
+    time_dispersion_correction=False,
 ):
     """:func:`gradient`, and optionally the source illumination of the same sweep.
 
     Returns ``(g, illum)``: ``g`` as from :func:`gradient`; ``illum`` the model-shaped
     :math:`\\sum_n (u^n)^2` of the forward (source) wavefield, or None when not asked for.
     """
+    if time_dispersion_correction:
+        residual = _check_data(residual, np.asarray(residual).shape[-1], np.float64)
+        steps = dispersion.simulated_steps(residual.shape[0])
+        residual = dispersion.remove_time_dispersion_adjoint(residual, dt, steps)
+        wavelet = dispersion.add_time_dispersion(_check_wavelet(wavelet), dt, steps)
     run = _setup(model, wavelet, src, rec, dt, interpolation, None)
     prop, state, nt = run["prop"], run["state"], run["nt"]
     rec_idx, rec_w = run["rec"]

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from . import kernels
+from . import dispersion, kernels
 from .boundaries import cpml_coefficients, layer_depth, sponge_factor
 from .geometry import check_points, point_stencils
 from .stencils import first_derivative_coefficients, second_derivative_coefficients
@@ -253,6 +253,7 @@ def forward(
     initial_pressure=None,
     snapshots=None,
     progress=False,
+    time_dispersion_correction=False,
 ):
     """Model receiver data: the pressure at ``rec`` from point sources at ``src``.
 
@@ -278,6 +279,10 @@ def forward(
         Time indices ``n`` at which to also return the model-shaped wavefield :math:`u^n`.
     progress : bool
         Show a progress bar over time steps.
+    time_dispersion_correction : bool
+        Remove the leapfrog's time dispersion (:mod:`waveback.dispersion`): the wavelet is
+        pre-warped, ``simulated_steps(nt)`` steps are run and the traces are post-warped, so
+        only the spatial error is left. Not with ``snapshots``.
 
     Returns
     -------
@@ -286,6 +291,26 @@ def forward(
     fields : (len(snapshots), *model.shape) ndarray
         Only when ``snapshots`` is given: returned as ``(d, fields)``.
     """
+    if time_dispersion_correction:
+        if snapshots is not None:
+            raise ValueError(
+                "snapshots cannot be corrected for time dispersion: run without "
+                "time_dispersion_correction to get them"
+            )
+        return dispersion.corrected(
+            lambda w: forward(
+                model,
+                w,
+                src,
+                rec,
+                dt,
+                interpolation,
+                initial_pressure=initial_pressure,
+                progress=progress,
+            ),
+            _check_wavelet(wavelet),
+            dt,
+        ).astype(model.dtype)
     run = _setup(model, wavelet, src, rec, dt, interpolation, initial_pressure)
     prop, state, nt = run["prop"], run["state"], run["nt"]
     rec_idx, rec_w = run["rec"]
@@ -302,7 +327,17 @@ def forward(
     return d if snapshots is None else (d, fields)
 
 
-def adjoint(model, data, src, rec, dt, interpolation="linear", *, progress=False):
+def adjoint(
+    model,
+    data,
+    src,
+    rec,
+    dt,
+    interpolation="linear",
+    *,
+    progress=False,
+    time_dispersion_correction=False,
+):
     """Exact transpose of :func:`forward`'s map from wavelets ``(nt, nsrc)`` to data ``(nt, nrec)``.
 
     Back-propagates ``data`` from the receivers in reversed time (the same leapfrog, CPML and
@@ -317,12 +352,20 @@ def adjoint(model, data, src, rec, dt, interpolation="linear", *, progress=False
         Data (or residual) to back-propagate.
     progress : bool
         Show a progress bar over time steps.
+    time_dispersion_correction : bool
+        The exact transpose of :func:`forward` with the correction.
 
     Returns
     -------
     (nt, nsrc) ndarray
         The adjoint source time functions, in the model's dtype.
     """
+    if time_dispersion_correction:
+        return dispersion.corrected_adjoint(
+            lambda d: adjoint(model, d, src, rec, dt, interpolation, progress=progress),
+            _check_data(data, np.asarray(data).shape[-1], np.float64),
+            dt,
+        ).astype(model.dtype)
     prop = Propagator(model, dt)
     src_pts = check_points(src, model, "src")
     src_idx, src_w = point_stencils(src_pts, model, interpolation)
@@ -337,14 +380,29 @@ def adjoint(model, data, src, rec, dt, interpolation="linear", *, progress=False
     return np.array(out[::-1]).reshape(-1, src_pts.shape[0])
 
 
-def adjoint_initial_pressure(model, data, rec, dt, interpolation="linear", *, progress=False):
+def adjoint_initial_pressure(
+    model,
+    data,
+    rec,
+    dt,
+    interpolation="linear",
+    *,
+    progress=False,
+    time_dispersion_correction=False,
+):
     """Exact transpose of the map ``initial_pressure -> data`` of :func:`forward`.
 
     Returns the model-shaped adjoint of ``p0`` for back-propagated ``data`` ``(nt, nrec)``:
     the time-reversal image of photoacoustics, exactly consistent with the forward model,
     including the zero-initial-velocity start :math:`u^{-1} = (u^0 + T u^0) / 2` (``T`` one
-    source-free step with empty CPML memory), whose transpose is one more adjoint step.
+    source-free step with empty CPML memory), whose transpose is one more adjoint step. With
+    ``time_dispersion_correction`` the transpose of the corrected map.
     """
+    if time_dispersion_correction:
+        data = _check_data(data, np.asarray(data).shape[-1], np.float64)
+        steps = dispersion.simulated_steps(data.shape[0])
+        data = dispersion.remove_time_dispersion_adjoint(data, dt, steps)
+        return adjoint_initial_pressure(model, data, rec, dt, interpolation, progress=progress)
     prop = Propagator(model, dt)
     state = _backpropagate(prop, data, rec, interpolation, None, progress)
     q_minus, q_zero = state.u, state.u_prev
@@ -375,6 +433,20 @@ def _backpropagate(prop, data, rec, interpolation, read, progress):
     return state
 
 
+def _check_wavelet(wavelet):
+    if wavelet is None:
+        raise ValueError(
+            "wavelet is required: give (nt,) or (nt, nsrc) samples; for a pure "
+            "initial-pressure run pass np.zeros(nt) and src=None"
+        )
+    wavelet = np.asarray(wavelet, dtype=np.float64)
+    if wavelet.ndim not in (1, 2) or wavelet.shape[0] < 1:
+        raise ValueError(f"wavelet must have shape (nt,) or (nt, nsrc), got {wavelet.shape}")
+    if not np.all(np.isfinite(wavelet)):
+        raise ValueError("wavelet contains NaN or infinite samples")
+    return wavelet
+
+
 def _check_data(data, nrec, dtype):
     data = np.asarray(data)
     if data.ndim != 2 or data.shape[1] != nrec or data.shape[0] < 1:
@@ -387,16 +459,7 @@ def _check_data(data, nrec, dtype):
 def _setup(model, wavelet, src, rec, dt, interpolation, initial_pressure):
     """Validate the inputs of a propagation and build its propagator, state and stencils."""
     rec = check_points(rec, model, "rec")
-    if wavelet is None:
-        raise ValueError(
-            "wavelet is required: give (nt,) or (nt, nsrc) samples; for a pure "
-            "initial-pressure run pass np.zeros(nt) and src=None"
-        )
-    wavelet = np.asarray(wavelet, dtype=np.float64)
-    if wavelet.ndim not in (1, 2) or wavelet.shape[0] < 1:
-        raise ValueError(f"wavelet must have shape (nt,) or (nt, nsrc), got {wavelet.shape}")
-    if not np.all(np.isfinite(wavelet)):
-        raise ValueError("wavelet contains NaN or infinite samples")
+    wavelet = _check_wavelet(wavelet)
     nt = wavelet.shape[0]
     prop = Propagator(model, dt)
     src_stencil = None
