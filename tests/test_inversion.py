@@ -53,7 +53,7 @@ def test_misfit_gradient_sums_the_shots_and_passes_the_taylor_test():
     assert np.allclose(g, sum(q for _, q in parts), rtol=1e-6, atol=0)
     model = wb.Model(start.vp, H, boundary="sponge", nbl=12, dtype="float64")
     data = [d.astype(np.float64) for d in data]
-    problem = (model, shots, data, dt, "linear", "auto")
+    problem = (model, shots, data, dt, "linear", "auto", False)
     dv = (true.vp - 1500.0) * 0.5  # towards the true model: a first-order change of the misfit
     phi0, g_v = _objective(*problem, model.vp)
     hs = 0.5 ** np.arange(5)

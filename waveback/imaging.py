@@ -54,6 +54,7 @@ def rtm(
     laplacian=False,
     memory="auto",
     progress=False,
+    time_dispersion_correction=False,
 ):
     """Reverse-time migration of several shots, stacked.
 
@@ -88,6 +89,8 @@ def rtm(
         Memory budget of each shot's sweep, as for :func:`waveback.gradient`.
     progress : bool
         Show progress bars over shots and time steps.
+    time_dispersion_correction : bool
+        Image with the time-dispersion-corrected operators (:mod:`waveback.dispersion`).
 
     Returns
     -------
@@ -99,6 +102,7 @@ def rtm(
     shots, data = _check_shots(shots, data)
     image = np.zeros(model.shape)
     illum = np.zeros(model.shape) if illumination else None
+    tdc = time_dispersion_correction
     for shot, d in _over_shots(shots, data, progress):
         d = np.asarray(d, dtype=np.float64)
         if direct == "subtract":
@@ -109,6 +113,7 @@ def rtm(
                 shot.rec,
                 dt,
                 interpolation,
+                time_dispersion_correction=tdc,
             )
         elif direct == "mute":
             velocity = mute_velocity or float(model.vp.max())
@@ -124,6 +129,7 @@ def rtm(
             memory=memory,
             progress=progress,
             illumination=illumination,
+            time_dispersion_correction=tdc,
         )
         image += g
         if illumination:
@@ -183,7 +189,9 @@ def laplacian_filter(image, spacing):
     return out
 
 
-def born_operator(model, shots, dt, interpolation="linear", *, memory="auto"):
+def born_operator(
+    model, shots, dt, interpolation="linear", *, memory="auto", time_dispersion_correction=False
+):
     """The Born operator :math:`J` of several shots as a scipy ``LinearOperator``.
 
     ``matvec(dm)`` maps a flattened model-shaped ``dm`` (of ``m = 1/vp²``) to the
@@ -191,15 +199,29 @@ def born_operator(model, shots, dt, interpolation="linear", *, memory="auto"):
     ``rmatvec(r)`` is the exact transpose, the sum of the shots' :func:`waveback.gradient`.
     Both work in float64 (the propagation in the model's dtype). Use it with
     ``scipy.sparse.linalg.lsqr`` for least-squares RTM (see :func:`lsrtm`).
+    ``time_dispersion_correction`` uses the corrected pair (:mod:`waveback.dispersion`).
     """
     shots = list(shots)
+    tdc = time_dispersion_correction
     sizes = [shot.wavelet.shape[0] * shot.rec.shape[0] for shot in shots]
     offsets = np.concatenate([[0], np.cumsum(sizes)])
 
     def matvec(dm):
         dm = np.asarray(dm, dtype=np.float64).reshape(model.shape)
         return np.concatenate(
-            [born(model, dm, s.wavelet, s.src, s.rec, dt, interpolation).ravel() for s in shots]
+            [
+                born(
+                    model,
+                    dm,
+                    s.wavelet,
+                    s.src,
+                    s.rec,
+                    dt,
+                    interpolation,
+                    time_dispersion_correction=tdc,
+                ).ravel()
+                for s in shots
+            ]
         ).astype(np.float64)
 
     def rmatvec(r):
@@ -208,7 +230,15 @@ def born_operator(model, shots, dt, interpolation="linear", *, memory="auto"):
         for i, s in enumerate(shots):
             residual = r[offsets[i] : offsets[i + 1]].reshape(s.wavelet.shape[0], -1)
             g += gradient(
-                model, residual, s.wavelet, s.src, s.rec, dt, interpolation, memory=memory
+                model,
+                residual,
+                s.wavelet,
+                s.src,
+                s.rec,
+                dt,
+                interpolation,
+                memory=memory,
+                time_dispersion_correction=tdc,
             )
         return g.ravel()
 
@@ -217,7 +247,16 @@ def born_operator(model, shots, dt, interpolation="linear", *, memory="auto"):
 
 
 def lsrtm(
-    model, shots, data, dt, interpolation="linear", *, iterations=10, damp=0.0, memory="auto"
+    model,
+    shots,
+    data,
+    dt,
+    interpolation="linear",
+    *,
+    iterations=10,
+    damp=0.0,
+    memory="auto",
+    time_dispersion_correction=False,
 ):
     """Least-squares RTM: :math:`\\min_{dm} \\|J dm - d\\|^2 + \\text{damp}^2 \\|dm\\|^2` by LSQR.
 
@@ -227,7 +266,14 @@ def lsrtm(
     with the relative data residual ``residual`` and the ``iterations`` done.
     """
     shots, data = _check_shots(shots, data)
-    op = born_operator(model, shots, dt, interpolation, memory=memory)
+    op = born_operator(
+        model,
+        shots,
+        dt,
+        interpolation,
+        memory=memory,
+        time_dispersion_correction=time_dispersion_correction,
+    )
     d = np.concatenate([np.asarray(g, dtype=np.float64).ravel() for g in data])
     if d.size != op.shape[0]:
         raise ValueError(

@@ -36,7 +36,16 @@ logger = logging.getLogger("waveback")
 HISTORY_FORMAT, HISTORY_VERSION = "waveback-fwi-history", 1
 
 
-def misfit_gradient(model, shots, data, dt, interpolation="linear", *, memory="auto"):
+def misfit_gradient(
+    model,
+    shots,
+    data,
+    dt,
+    interpolation="linear",
+    *,
+    memory="auto",
+    time_dispersion_correction=False,
+):
     """:math:`\\Phi` and its gradient with respect to ``m = 1/vp²`` summed over shots.
 
     Parameters
@@ -49,6 +58,8 @@ def misfit_gradient(model, shots, data, dt, interpolation="linear", *, memory="a
     interpolation : {"linear", "sinc"}
     memory : "auto", "full", int or str
         Memory budget of each gradient (see :func:`waveback.gradient`).
+    time_dispersion_correction : bool
+        Model and differentiate with the corrected operators (:mod:`waveback.dispersion`).
 
     Returns
     -------
@@ -59,10 +70,30 @@ def misfit_gradient(model, shots, data, dt, interpolation="linear", *, memory="a
     """
     phi, g = 0.0, np.zeros(model.shape)
     for shot, d in zip(shots, data, strict=True):
-        residual = forward(model, shot.wavelet, shot.src, shot.rec, dt, interpolation) - d
+        tdc = time_dispersion_correction
+        residual = (
+            forward(
+                model,
+                shot.wavelet,
+                shot.src,
+                shot.rec,
+                dt,
+                interpolation,
+                time_dispersion_correction=tdc,
+            )
+            - d
+        )
         phi += 0.5 * float(np.sum(residual.astype(np.float64) ** 2))
         g += gradient(
-            model, residual, shot.wavelet, shot.src, shot.rec, dt, interpolation, memory=memory
+            model,
+            residual,
+            shot.wavelet,
+            shot.src,
+            shot.rec,
+            dt,
+            interpolation,
+            memory=memory,
+            time_dispersion_correction=tdc,
         )
     return phi, g
 
@@ -121,6 +152,7 @@ def fwi(
     history=None,
     callback=None,
     progress=False,
+    time_dispersion_correction=False,
 ):
     """Full-waveform inversion by L-BFGS-B with velocity bounds and frequency continuation.
 
@@ -154,6 +186,8 @@ def fwi(
         ``callback(band, iteration, misfit, vp)`` after every iteration.
     progress : bool
         Log the misfit of every iteration at INFO level.
+    time_dispersion_correction : bool
+        Invert with the time-dispersion-corrected operators (:mod:`waveback.dispersion`).
 
     Returns
     -------
@@ -169,10 +203,11 @@ def fwi(
         raise ValueError(
             f"dt = {dt} s is unstable for the upper velocity bound {vmax} m/s: lower dt or vmax"
         )
+    tdc = time_dispersion_correction
     scale = _variable_scale(model, vmax, depth_scaling)
     frozen = _near_sources(model, shots, source_radius)
     key = _fingerprint(
-        model, shots, data, dt, bands, iterations, bounds, source_radius, depth_scaling
+        model, shots, data, dt, bands, iterations, bounds, source_radius, depth_scaling, tdc
     )
     result = FWIResult(np.asarray(model.vp, dtype=np.float64).copy())
     start_band, done = 0, 0
@@ -194,7 +229,7 @@ def fwi(
         remaining = iterations - (done if b == start_band else 0)
         if remaining <= 0:
             continue
-        problem = (model, band_shots, band_data, dt, interpolation, memory)
+        problem = (model, band_shots, band_data, dt, interpolation, memory, tdc)
         first = b != start_band or done == 0
         _run_band(problem, result, b, remaining, scale, frozen, (vmin, vmax), first, report)
     return result
@@ -238,10 +273,12 @@ def _velocity(x, scale):
     return np.asarray(x, dtype=np.float64).reshape(scale.shape) * scale
 
 
-def _objective(model, shots, data, dt, interpolation, memory, vp):
+def _objective(model, shots, data, dt, interpolation, memory, tdc, vp):
     """Misfit and its gradient with respect to velocity (float64, model-shaped)."""
     trial = model.with_vp(vp)
-    phi, g_m = misfit_gradient(trial, shots, data, dt, interpolation, memory=memory)
+    phi, g_m = misfit_gradient(
+        trial, shots, data, dt, interpolation, memory=memory, time_dispersion_correction=tdc
+    )
     return phi, gradient_to_velocity(g_m, vp)
 
 
