@@ -1,24 +1,26 @@
-"""The ``waveback`` command group, its error reporting, and the ``demo`` command.
+"""The ``waveback`` command group, its error reporting, and the ``check`` command.
 
 Library errors (``ValueError``, ``TypeError``, ``OSError``) become one line on stderr,
-``error: <message>``, and exit status 2; ``-v`` adds the traceback above that line.
+``error: <message>``, and exit status 2; ``-v`` adds the traceback above that line. Each
+other command lives in its own module: ``simulate``, ``demo``, ``plot``, ``info``, ``convert``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import shlex
-import time
 import traceback
-from pathlib import Path
+import warnings
 
 import click
 
 import waveback as wb
 
-from .demo import SIZES, make_survey, migrate, run_shots, snapshot_indices, write_image, write_shots
-from .plots import plot_image, plot_shots, plot_wavefield
+from .convert import convert
+from .demo import demo
+from .info import info
+from .plot import plot
+from .simulate import simulate
 
 log = logging.getLogger("waveback_cli")
 
@@ -54,55 +56,6 @@ def cli(ctx: click.Context, verbose: bool, quiet: bool) -> None:
     for name in ("waveback", "waveback_cli"):
         logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.WARNING)
     ctx.obj = {"verbose": verbose, "quiet": quiet}
-
-
-@cli.command()
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Directory for shots.h5, shots.png and wavefield.png (created if missing).",
-)
-@click.option(
-    "--size",
-    type=click.Choice(list(SIZES)),
-    default="full",
-    show_default=True,
-    help="small: 101 x 201 grid, 1 shot, 0.6 s; full: 201 x 401 grid, 3 shots, 1.5 s.",
-)
-@click.pass_context
-def demo(ctx: click.Context, output: Path, size: str) -> None:
-    """Model surface shots over a layered model with a dipping interface, and image them.
-
-    Writes OUTPUT/shots.h5 (model, time axis, wavelet, shot gathers), OUTPUT/shots.png
-    (model and middle shot gather), OUTPUT/wavefield.png (three snapshots of that shot), and
-    the reverse-time migration in a smoothed model: OUTPUT/image.h5 and OUTPUT/image.png.
-    """
-    quiet = ctx.obj["quiet"]
-    start = time.perf_counter()
-    out = _output_dir(output)
-    survey = make_survey(size)
-    log.info("demo %s: %r, dt = %.4g s, nt = %d", size, survey.model, survey.dt, survey.nt)
-    shots, fields = run_shots(survey, progress=not quiet)
-    middle = len(shots) // 2
-    command = shlex.join([*ctx.command_path.split(), "--size", size, "-o", str(output)])
-    files = [out / n for n in ("shots.h5", "shots.png", "wavefield.png", "image.h5", "image.png")]
-    write_shots(files[0], survey, shots, command)
-    plot_shots(files[1], survey, shots[middle], middle)
-    plot_wavefield(files[2], survey, fields, snapshot_indices(survey.nt), middle)
-    image = migrate(survey, shots, progress=not quiet)
-    write_image(files[3], survey, image, command)
-    plot_image(files[4], survey, image)
-    if not quiet:
-        nz, nx = survey.model.shape
-        click.echo(f"wrote {', '.join(str(f) for f in files)}")
-        click.echo(
-            f"{len(shots)} shot(s) on a {nz} x {nx} grid, {len(survey.rec)} receivers, "
-            f"nt = {survey.nt} samples at dt = {survey.dt * 1e3:.4g} ms "
-            f"({survey.time[-1]:.2f} s)"
-        )
-        click.echo(f"wall time {time.perf_counter() - start:.1f} s")
 
 
 @cli.command()
@@ -150,16 +103,16 @@ def check(ctx, as_json, ndim, boundary, free_surface, interpolation, no_linearis
         ctx.exit(1)
 
 
-def _output_dir(path: Path) -> Path:
-    """Create the output directory, refusing a path that is an existing non-directory."""
-    if path.exists() and not path.is_dir():
-        raise NotADirectoryError(
-            f"output path {str(path)!r} exists and is not a directory; give a directory with -o"
-        )
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+for command in (simulate, demo, plot, info, convert):
+    cli.add_command(command)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Print a library warning as one line, ``warning: <message>``, on stderr."""
+    click.echo(f"warning: {' '.join(str(message).split())}", err=True)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the ``waveback`` group on ``argv`` (default sys.argv)."""
+    warnings.showwarning = _show_warning
     cli.main(args=argv, prog_name="waveback")

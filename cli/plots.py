@@ -1,4 +1,8 @@
-"""Figures of the demo: model and shot gather, and wavefield snapshots (Agg, no pyplot)."""
+"""Figures: velocity models, shot gathers, wavefield snapshots and images (Agg, no pyplot).
+
+Every figure shows a z-x section (in 3D the middle y slice), distances in km when the model
+spans more than a metre and in mm otherwise.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,9 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-KM = 1e-3
-GATHER_PERCENTILE = 99.0  # colour clip of the shot gather, percentile of |d|
+GATHER_PERCENTILE = 99.0  # colour clip of gathers and images, percentile of |d|
 SNAPSHOT_PERCENTILE = 99.9  # colour clip of each wavefield snapshot, percentile of |u|
+DPI = 110
 
 
 def clip_value(a: np.ndarray, percentile: float = 99.0) -> float:
@@ -18,77 +22,131 @@ def clip_value(a: np.ndarray, percentile: float = 99.0) -> float:
     return value if value > 0 else float(np.abs(a).max() or 1.0)
 
 
-def model_extent_km(model) -> list[float]:
-    """``imshow`` extent ``[left, right, bottom, top]`` (km) with pixels centred on nodes."""
-    (z0, z1), (x0, x1) = model.extent
-    hz, hx = model.spacing
-    return [(x0 - hx / 2) * KM, (x1 + hx / 2) * KM, (z1 + hz / 2) * KM, (z0 - hz / 2) * KM]
+def section(a: np.ndarray) -> np.ndarray:
+    """The z-x section of a model-shaped array: itself in 2D, the middle y slice in 3D."""
+    return a[:, a.shape[1] // 2, :] if a.ndim == 3 else a
 
 
-def plot_shots(path: Path, survey, d: np.ndarray, shot: int) -> None:
-    """The velocity model with the acquisition, and shot ``shot``'s gather ``d`` (nt, nrec)."""
-    model = survey.model
-    fig = Figure(figsize=(13, 4.8), layout="constrained")
-    ax_model, ax_data = fig.subplots(1, 2, width_ratios=[1.4, 1])
-    im = ax_model.imshow(model.vp, extent=model_extent_km(model), cmap="viridis")
-    ax_model.plot(survey.rec[:, 1] * KM, survey.rec[:, 0] * KM, "w-", lw=1, label="receivers")
-    ax_model.plot(survey.src[:, 1] * KM, survey.src[:, 0] * KM, "r*", ms=12, label="sources")
-    ax_model.set(xlabel="x (km)", ylabel="z (km)", title="velocity model")
-    ax_model.legend(loc="lower left", fontsize="small")
-    fig.colorbar(im, ax=ax_model, label="vp (m/s)", shrink=0.8)
+def length_unit(spacing, shape) -> tuple[float, str]:
+    """Scale factor and name of the unit for axes: km above 1 m of extent, else mm."""
+    size = max(h * (n - 1) for h, n in zip(spacing, shape, strict=True))
+    return (1e-3, "km") if size > 1.0 else (1e3, "mm")
 
-    t, x = survey.time, survey.rec[:, 1] * KM
-    hx = model.spacing[1] * KM
+
+def grid_extent(shape, spacing, origin, scale: float) -> list[float]:
+    """``imshow`` extent ``[left, right, bottom, top]`` of a z-x section, pixels on nodes."""
+    (nz, nx), (hz, hx), (z0, x0) = (
+        (shape[0], shape[-1]),
+        (spacing[0], spacing[-1]),
+        (
+            origin[0],
+            origin[-1],
+        ),
+    )
+    return [
+        (x0 - hx / 2) * scale,
+        (x0 + (nx - 0.5) * hx) * scale,
+        (z0 + (nz - 0.5) * hz) * scale,
+        (z0 - hz / 2) * scale,
+    ]
+
+
+def plot_model(path: Path, model, survey=None) -> None:
+    """The velocity section, with the sources and receivers of ``survey`` if given."""
+    fig = Figure(figsize=(8, 4.6), layout="constrained")
+    _model_axes(fig, fig.subplots(), model, survey)
+    fig.savefig(path, dpi=DPI)
+
+
+def plot_gather(path: Path, survey, d: np.ndarray, shot: int) -> None:
+    """Shot ``shot``'s gather ``d`` (nt, nrec), beside the model and acquisition if known."""
+    fig = Figure(figsize=(13 if survey.model is not None else 7, 4.8), layout="constrained")
+    if survey.model is not None:
+        ax_model, ax_data = fig.subplots(1, 2, width_ratios=[1.4, 1])
+        _model_axes(fig, ax_model, survey.model, survey)
+    else:
+        ax_data = fig.subplots()
+    rec = survey.shots[shot].rec
+    t = survey.time
     clip = clip_value(d, GATHER_PERCENTILE)
-    ax_data.imshow(
-        d,
-        extent=[x[0] - hx / 2, x[-1] + hx / 2, t[-1] + survey.dt / 2, t[0] - survey.dt / 2],
-        aspect="auto",
-        cmap="gray",
-        vmin=-clip,
-        vmax=clip,
-        interpolation="nearest",
-    )
+    style = {"aspect": "auto", "cmap": "gray", "vmin": -clip, "vmax": clip}
+    if survey.ndim == 2 and np.all(np.diff(rec[:, 1]) > 0):
+        scale, unit = _unit(survey)
+        x = rec[:, 1] * scale
+        hx = (x[-1] - x[0]) / max(len(x) - 1, 1) / 2
+        extent = [x[0] - hx, x[-1] + hx, t[-1] + survey.dt / 2, t[0] - survey.dt / 2]
+        xlabel = f"receiver x ({unit})"
+    else:
+        extent = [0.5, len(rec) + 0.5, t[-1] + survey.dt / 2, t[0] - survey.dt / 2]
+        xlabel = "receiver number"
+    ax_data.imshow(d, extent=extent, interpolation="nearest", **style)
     ax_data.set(
-        xlabel="receiver x (km)",
+        xlabel=xlabel,
         ylabel="time (s)",
-        title=f"shot {shot + 1}/{len(survey.src)}, source x = {survey.src[shot, 1] * KM:.2f} km"
-        " (clip: 99th pct)",
+        title=f"shot {shot + 1}/{len(survey.shots)} (clip: {GATHER_PERCENTILE:g}th pct)",
     )
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=DPI)
 
 
 def plot_wavefield(path: Path, survey, fields: np.ndarray, indices, shot: int) -> None:
-    """Snapshots ``fields`` (k, nz, nx) of shot ``shot`` at time indices ``indices``."""
+    """Snapshots ``fields`` (k, *shape) of shot ``shot`` at time indices ``indices``."""
     model = survey.model
-    extent = model_extent_km(model)
-    fig = Figure(figsize=(4.6 * len(fields), 3.4), layout="constrained")
+    scale, unit = _unit(survey)
+    extent = grid_extent(model.shape, model.spacing, model.origin, scale)
+    fig = Figure(figsize=(4.6 * len(fields), 3.6), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, len(fields), sharey=True))
-    (z0, _), (x0, _) = model.extent
-    z = (z0 + np.arange(model.shape[0]) * model.spacing[0]) * KM
-    x = (x0 + np.arange(model.shape[1]) * model.spacing[1]) * KM
-    levels = np.unique(model.vp)
-    boundaries = (levels[1:] + levels[:-1]) / 2
+    vp = section(model.vp)
+    z = (model.origin[0] + np.arange(vp.shape[0]) * model.spacing[0]) * scale
+    x = (model.origin[-1] + np.arange(vp.shape[1]) * model.spacing[-1]) * scale
+    levels = np.unique(vp)
+    boundaries = (levels[1:] + levels[:-1]) / 2 if levels.size < 16 else np.array([])
+    src = survey.shots[shot].src
     for ax, u, n in zip(axes, fields, indices, strict=True):
+        u = section(u)
         clip = clip_value(u, SNAPSHOT_PERCENTILE)
         ax.imshow(u, extent=extent, cmap="seismic", vmin=-clip, vmax=clip)
         if boundaries.size:
-            ax.contour(x, z, model.vp, levels=boundaries, colors="k", linewidths=0.6, alpha=0.6)
-        ax.plot(survey.src[shot, 1] * KM, survey.src[shot, 0] * KM, "k*", ms=10)
-        ax.set(xlabel="x (km)", title=f"t = {n * survey.dt:.3f} s")
-    axes[0].set_ylabel("z (km)")
-    fig.savefig(path, dpi=110)
+            ax.contour(x, z, vp, levels=boundaries, colors="k", linewidths=0.6, alpha=0.6)
+        ax.plot(src[:, -1] * scale, src[:, 0] * scale, "k*", ms=8)
+        ax.set(xlabel=f"x ({unit})", title=f"t = {n * survey.dt:.4g} s")
+    axes[0].set_ylabel(f"z ({unit})")
+    fig.savefig(path, dpi=DPI)
 
 
-def plot_image(path: Path, survey, image: np.ndarray) -> None:
-    """The migrated image ``(nz, nx)`` beside the true velocity model's interfaces."""
-    model = survey.model
-    extent = model_extent_km(model)
-    fig = Figure(figsize=(8, 4.2), layout="constrained")
+def plot_image(path: Path, image, title: str = "image", survey=None) -> None:
+    """An image (``waveback.io.Image``), with the sources of ``survey`` if given."""
+    data = section(image.data)
+    scale, unit = length_unit(image.spacing, image.data.shape)
+    fig = Figure(figsize=(8, 4.4), layout="constrained")
     ax = fig.subplots()
-    clip = clip_value(image, GATHER_PERCENTILE)
-    ax.imshow(image, extent=extent, cmap="gray", vmin=-clip, vmax=clip)
-    ax.plot(survey.src[:, 1] * KM, survey.src[:, 0] * KM, "r*", ms=10, label="sources")
-    ax.set(xlabel="x (km)", ylabel="z (km)", title="reverse-time migration (smoothed velocity)")
-    ax.legend(loc="lower left", fontsize="small")
-    fig.savefig(path, dpi=110)
+    clip = clip_value(data, GATHER_PERCENTILE)
+    extent = grid_extent(image.data.shape, image.spacing, image.origin, scale)
+    ax.imshow(data, extent=extent, cmap="gray", vmin=-clip, vmax=clip)
+    if survey is not None:
+        src = np.concatenate([s.src for s in survey.shots])
+        ax.plot(src[:, -1] * scale, src[:, 0] * scale, "r*", ms=8, label="sources")
+        ax.legend(loc="lower left", fontsize="small")
+    ax.set(xlabel=f"x ({unit})", ylabel=f"z ({unit})", title=title)
+    fig.savefig(path, dpi=DPI)
+
+
+def _unit(survey) -> tuple[float, str]:
+    if survey.model is not None:
+        return length_unit(survey.model.spacing, survey.model.shape)
+    pts = np.concatenate([np.concatenate([s.src, s.rec]) for s in survey.shots])
+    return (1e-3, "km") if np.ptp(pts, axis=0).max() > 1.0 else (1e3, "mm")
+
+
+def _model_axes(fig, ax, model, survey) -> None:
+    scale, unit = length_unit(model.spacing, model.shape)
+    extent = grid_extent(model.shape, model.spacing, model.origin, scale)
+    im = ax.imshow(section(model.vp), extent=extent, cmap="viridis")
+    if survey is not None:
+        rec = np.concatenate([s.rec for s in survey.shots])
+        src = np.concatenate([s.src for s in survey.shots])
+        ax.plot(rec[:, -1] * scale, rec[:, 0] * scale, "w.", ms=2, label="receivers")
+        ax.plot(src[:, -1] * scale, src[:, 0] * scale, "r*", ms=8, label="sources")
+        ax.legend(loc="lower left", fontsize="small")
+    title = "velocity model" + (" (middle y section)" if model.ndim == 3 else "")
+    ax.set(xlabel=f"x ({unit})", ylabel=f"z ({unit})", title=title)
+    fig.colorbar(im, ax=ax, label="vp (m/s)", shrink=0.8)

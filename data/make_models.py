@@ -1,8 +1,8 @@
-"""Regenerate the bundled example models in ``data/models/`` from ``cli/models.py``.
+"""Regenerate the bundled example models in ``data/models/`` from ``waveback/models.py``.
 
 Run from anywhere: ``python data/make_models.py``. The model code is loaded from this
-checkout's ``cli/models.py`` (not from an installed ``waveback_cli``), so the files always match
-the source next to them; ``tests/test_cli.py`` checks that they do.
+checkout's ``waveback/models.py`` (not from an installed ``waveback``), so the files always match
+the source next to them; ``tests/test_models.py`` checks that they do.
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def load_models_module():
-    """Import ``cli/models.py`` of this checkout by path (it needs only numpy)."""
-    spec = importlib.util.spec_from_file_location("_waveback_models", ROOT / "cli" / "models.py")
+    """Import ``waveback/models.py`` of this checkout by path (it needs only numpy)."""
+    spec = importlib.util.spec_from_file_location(
+        "_waveback_models", ROOT / "waveback" / "models.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

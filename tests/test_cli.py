@@ -1,7 +1,9 @@
 """Tests of the ``waveback`` command line (``waveback_cli``): options, the demo's files, errors.
 
 The demo test runs ``demo --size small`` once per module (101 x 201 grid, one shot, 0.6 s;
-a few seconds once numba's cache is warm) and checks every part of its output.
+a few seconds once numba's cache is warm) and checks every part of its output. The other
+commands run on a tiny scene (41 x 61 grid, three shots, 120 steps); the interruption test
+kills a real ``simulate`` process with SIGKILL and completes its file with a rerun.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import warnings
 from datetime import datetime
 from pathlib import Path
@@ -24,12 +28,15 @@ from click.testing import CliRunner
 from matplotlib.image import imread
 
 import waveback as wb
-from waveback_cli.demo import FORMAT, SIZES, SURFACE_DEPTH, make_survey, write_shots
+from waveback import io
+from waveback.models import LAYERED_VELOCITIES, layered_2d
+from waveback.scenes import read_scene
 from waveback_cli.main import ERROR_EXIT_CODE, WavebackGroup, cli
-from waveback_cli.models import LAYERED_VELOCITIES, layered_2d
+from waveback_cli.simulate import snapshot_indices
 
 REPO = Path(__file__).resolve().parent.parent
-SMALL = SIZES["small"]
+SCENES = REPO / "data" / "scenes"
+SMALL_SHAPE = (101, 201)
 
 
 def invoke(*args):
@@ -45,8 +52,11 @@ def test_version():
 def test_help_lists_options_and_demo():
     result = invoke("--help")
     assert result.exit_code == 0, result.output
-    for word in ("--version", "--verbose", "--quiet", "demo"):
+    for word in ("--version", "--verbose", "--quiet", "demo", "simulate", "plot", "info"):
         assert word in result.stdout
+    for command in ("simulate", "plot", "info", "convert", "check"):
+        result = invoke(command, "--help")
+        assert result.exit_code == 0 and "Usage: " in result.stdout, result.output
     result = invoke("demo", "--help")
     assert result.exit_code == 0, result.output
     for word in ("--output", "--size", "small", "full"):
@@ -69,7 +79,7 @@ def test_demo_prints_three_line_summary(small_demo):
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 3, result.stdout
     assert lines[0].startswith("wrote ") and str(out / "shots.h5") in lines[0]
-    assert f"{SMALL.nz} x {SMALL.nx} grid" in lines[1] and "nt = " in lines[1]
+    assert "101 x 201 grid" in lines[1] and "nt = " in lines[1]
     assert lines[2].startswith("wall time ")
 
 
@@ -83,39 +93,34 @@ def test_demo_shot_file_layout(small_demo):
     out, _, _ = small_demo
     names = sorted(p.name for p in out.iterdir())
     assert names == ["image.h5", "image.png", "shots.h5", "shots.png", "wavefield.png"]
-    with h5py.File(out / "shots.h5", "r") as f:
-        assert f.attrs["format"] == FORMAT == "waveback-shots"
-        assert f.attrs["format_version"] == 1
-        assert f.attrs["waveback_version"] == wb.__version__
-        assert f.attrs["command"] == shlex.join(
-            ["waveback", "demo", "--size", "small", "-o", str(out)]
-        )
-        assert datetime.fromisoformat(f.attrs["created"]).tzinfo is not None
+    meta = io.read_provenance(out / "shots.h5")
+    assert meta["format"] == io.SHOTS and meta["format_version"] == io.FORMAT_VERSION
+    assert meta["waveback_version"] == wb.__version__
+    assert meta["command"] == shlex.join(["waveback", "demo", "--size", "small", "-o", str(out)])
+    assert datetime.fromisoformat(meta["created"]).tzinfo is not None
+    assert meta["parameters"] == (SCENES / "demo_small.toml").read_text()
 
-        vp = f["model/vp"]
-        np.testing.assert_array_equal(vp[()], layered_2d(SMALL.nz, SMALL.nx))
-        np.testing.assert_array_equal(vp.attrs["spacing"], [10.0, 10.0])
-        np.testing.assert_array_equal(vp.attrs["origin"], [0.0, 0.0])
-
-        dt, nt = float(f["time"].attrs["dt"]), int(f["time"].attrs["nt"])
-        model = wb.Model(vp[()], 10.0)
-        assert dt == pytest.approx(0.6 * model.critical_dt(), rel=1e-12)
-        assert abs((nt - 1) * dt - SMALL.duration) <= dt
-        np.testing.assert_allclose(f["time"][()], np.arange(nt) * dt, rtol=1e-15)
-        assert f["wavelet"].shape == (nt,)
-
-        assert sorted(f["shots"]) == [str(i) for i in range(SMALL.nshots)]
-        for shot in f["shots"].values():
-            data = shot["data"]
-            assert data.shape == (nt, SMALL.nx) and data.dtype == np.float32
-            assert data.compression == "gzip" and data.chunks is not None
-            assert shot["src"].shape == (1, 2)
-            np.testing.assert_array_equal(shot["src"][:, 0], [SURFACE_DEPTH])
-            np.testing.assert_array_equal(
-                shot["rec"][()],
-                np.stack([np.full(SMALL.nx, SURFACE_DEPTH), np.arange(SMALL.nx) * 10.0], 1),
-            )
-            assert np.all(np.isfinite(data[()])) and np.abs(data[()]).max() > 0
+    survey = io.read_survey(out / "shots.h5")
+    scene = read_scene(SCENES / "demo_small.toml").survey
+    assert io.fingerprint(survey, snapshot_indices(survey.nt, 3)) == io.read_fingerprint(
+        out / "shots.h5"
+    )
+    np.testing.assert_array_equal(survey.model.vp, layered_2d(101, 201))
+    assert survey.model.spacing == (10.0, 10.0) and survey.model.origin == (0.0, 0.0)
+    assert survey.dt == pytest.approx(0.6 * survey.model.critical_dt(), rel=1e-12)
+    assert abs((survey.nt - 1) * survey.dt - 0.6) <= survey.dt
+    assert io.fingerprint(survey) == io.fingerprint(scene)
+    (shot,) = survey.shots
+    np.testing.assert_array_equal(shot.src, [[20.0, 1000.0]])
+    np.testing.assert_array_equal(
+        shot.rec, np.stack([np.full(201, 20.0), np.arange(201) * 10.0], 1)
+    )
+    with h5py.File(out / "shots.h5") as f:
+        data = f["shots/000000/data"]
+        assert data.shape == (survey.nt, 201) and data.dtype == np.float32
+        assert data.compression == "gzip" and data.chunks is not None
+        assert np.all(np.isfinite(data[()])) and np.abs(data[()]).max() > 0
+        assert f["shots/000000/wavefield"].shape == (3, 101, 201)
 
 
 def test_demo_direct_wave_arrives_at_offset_over_top_velocity(small_demo):
@@ -126,8 +131,8 @@ def test_demo_direct_wave_arrives_at_offset_over_top_velocity(small_demo):
     """
     out, _, _ = small_demo
     with h5py.File(out / "shots.h5", "r") as f:
-        t, d = f["time"][()], f["shots/0/data"][()]
-        src_x, rec_x = f["shots/0/src"][0, 1], f["shots/0/rec"][:, 1]
+        t, d = f["time"][()], f["shots/000000/data"][()]
+        src_x, rec_x = f["shots/000000/src"][0, 1], f["shots/000000/rec"][:, 1]
     for offset in (300.0, 500.0, 700.0):
         trace = d[:, np.argmin(np.abs(rec_x - (src_x + offset)))]
         expected = offset / LAYERED_VELOCITIES[0] + 1.0 / 15.0
@@ -194,31 +199,6 @@ def test_library_error_message_reaches_the_user_verbatim():
 def test_other_exceptions_are_not_swallowed():
     result = CliRunner().invoke(_group_raising(RuntimeError("bug")), ["boom"])
     assert result.exit_code == 1 and isinstance(result.exception, RuntimeError)
-
-
-def test_failed_write_leaves_no_temporary_and_keeps_old_file(tmp_path):
-    survey = make_survey("small")
-    path = tmp_path / "shots.h5"
-    path.write_bytes(b"previous")
-    good = np.zeros((survey.nt, len(survey.rec)), np.float32)
-    with pytest.raises(ValueError):
-        write_shots(path, survey, [good, "not a gather"], "test")
-    assert path.read_bytes() == b"previous"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["shots.h5"]
-
-
-def test_bundled_model_file_matches_generator():
-    vp = np.load(REPO / "data" / "models" / "layered_2d.npy")
-    np.testing.assert_array_equal(vp, layered_2d())
-    assert vp.shape == (201, 401) and vp.dtype == np.float32
-
-
-def test_layered_model_velocity_increases_with_depth():
-    vp = layered_2d(61, 81)
-    assert set(np.unique(vp)) == set(LAYERED_VELOCITIES)
-    assert np.all(np.diff(vp, axis=0) >= 0)
-    dip_rows = [np.argmax(vp[:, j] == LAYERED_VELOCITIES[3]) for j in (0, 80)]
-    assert dip_rows[1] > dip_rows[0]  # the dipping interface deepens with x
 
 
 def _console_script():
@@ -296,10 +276,329 @@ def test_demo_image_puts_the_first_reflector_at_its_depth(small_demo):
     with h5py.File(out / "image.h5") as f:
         assert f.attrs["format"] == "waveback-image"
         image = f["image"][...]
-    assert image.shape == (SMALL.nz, SMALL.nx)
-    z, x = np.arange(SMALL.nz) * 10.0, np.arange(SMALL.nx) * 10.0
-    offset = np.abs(x - (SMALL.nx - 1) * 10.0 / 2)
+    nz, nx = SMALL_SHAPE
+    assert image.shape == (nz, nx)
+    z, x = np.arange(nz) * 10.0, np.arange(nx) * 10.0
+    offset = np.abs(x - (nx - 1) * 10.0 / 2)
     energy = np.sum(image[:, (offset > 100.0) & (offset < 450.0)] ** 2, axis=1)
     deep = z > 100.0
     z_peak = z[deep][np.argmax(energy[deep])]
-    assert abs(z_peak - 0.2 * (SMALL.nz - 1) * 10.0) <= LAYERED_VELOCITIES[0] / 15.0 / 4
+    assert abs(z_peak - 0.2 * (nz - 1) * 10.0) <= LAYERED_VELOCITIES[0] / 15.0 / 4
+
+
+TINY = """
+description = "tiny test scene"
+
+[model]
+generator = "layered"
+shape = [41, 61]
+spacing = 10.0
+depths = [200.0]
+velocities = [1500.0, 2000.0]
+
+[acquisition]
+kind = "surface_line"
+shots = 3
+source_depth = 20.0
+
+[wavelet]
+kind = "ricker"
+f0 = 12.0
+
+[time]
+nt = 120
+
+[boundary]
+nbl = 10
+"""
+
+
+def quiet(*args):
+    result = CliRunner().invoke(cli, ["-q", *map(str, args)])
+    return result
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """A tiny scene simulated with two snapshots per shot: (directory, scene, shots.h5)."""
+    root = tmp_path_factory.mktemp("tiny")
+    scene = root / "tiny.toml"
+    scene.write_text(TINY)
+    result = quiet("simulate", scene, "-o", root / "shots.h5", "--snapshots", 2)
+    assert result.exit_code == 0, f"{result.output}\n{result.exception!r}"
+    return root, scene, root / "shots.h5"
+
+
+def test_simulate_writes_what_forward_computes(tiny):
+    _, scene, shots = tiny
+    survey = read_scene(scene).survey
+    assert io.read_fingerprint(shots) == io.fingerprint(survey, snapshot_indices(survey.nt, 2))
+    for i, shot in enumerate(survey.shots):
+        d = wb.forward(survey.model, shot.wavelet, shot.src, shot.rec, survey.dt)
+        np.testing.assert_array_equal(io.read_gather(shots, i), d)
+    assert io.read_provenance(shots)["parameters"] == TINY
+
+
+def test_simulate_prints_a_summary_and_a_rerun_does_nothing(tiny, tmp_path):
+    _, scene, shots = tiny
+    result = invoke("simulate", str(scene), "-o", str(tmp_path / "s.h5"))
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert lines[0] == f"wrote {tmp_path / 's.h5'}: 3 shots (3 simulated)"
+    assert lines[1].startswith("41 x 61 grid, nt = 120 at dt = ")
+    assert "shots: 100%" in result.stderr  # the progress bar
+    before = (tmp_path / "s.h5").stat().st_mtime_ns
+    result = invoke("simulate", str(scene), "-o", str(tmp_path / "s.h5"))
+    assert result.exit_code == 0, result.output
+    assert "already holds this simulation (3 shots); nothing to do" in result.stdout
+    assert (tmp_path / "s.h5").stat().st_mtime_ns == before
+
+
+def test_simulate_refuses_to_overwrite_a_different_dataset(tiny, tmp_path):
+    _, scene, shots = tiny
+    target = tmp_path / "shots.h5"
+    shutil.copy(shots, target)
+    other = tmp_path / "other.toml"
+    other.write_text(TINY.replace("shots = 3", "shots = 2"))
+    result = quiet("simulate", other, "-o", target)
+    assert result.exit_code == ERROR_EXIT_CODE
+    assert result.stderr.startswith("error: ") and "different simulation" in result.stderr
+    assert "--overwrite" in result.stderr
+    assert target.read_bytes() == shots.read_bytes()
+    result = quiet("simulate", other, "-o", target, "--overwrite")
+    assert result.exit_code == 0, result.output
+    assert len(io.read_survey(target).shots) == 2
+
+
+def test_info_describes_every_kind_of_file(tiny, tmp_path):
+    _, _, shots = tiny
+    result = invoke("info", str(shots))
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{shots}: waveback-shots, format version {io.FORMAT_VERSION}"
+    assert lines[2].startswith("command: waveback simulate")
+    assert lines[3].startswith("model: 41 x 61 (z, x) at spacing 10 x 10 m")
+    assert lines[4].startswith("time: nt = 120 samples")
+    assert lines[5].startswith("shots: 3 (1 source(s) and 61 receivers each, 2D positions")
+    io.write_model(tmp_path / "m.h5", io.read_model(shots))
+    assert "model: 41 x 61" in invoke("info", str(tmp_path / "m.h5")).stdout
+    io.write_image(tmp_path / "i.h5", np.zeros((3, 4)), 1.0, 0.0, description="zeros")
+    assert "description: zeros" in invoke("info", str(tmp_path / "i.h5")).stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "kind"),
+    [((), "gather"), (("--wavefield", "--shot", "0"), "wavefield"), (("--model",), "model")],
+)
+def test_plot_shot_file(tiny, tmp_path, args, kind):
+    _, _, shots = tiny
+    out = tmp_path / f"{kind}.png"
+    result = invoke("plot", str(shots), "-o", str(out), *args)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == f"wrote {out}"
+    image = imread(out)
+    assert image.shape[0] > 200 and image[..., :3].std() > 0.05
+
+
+def test_plot_model_image_and_segy_files(tiny, tmp_path):
+    _, _, shots = tiny
+    io.write_model(tmp_path / "m.h5", io.read_model(shots))
+    io.write_image(tmp_path / "i.h5", np.random.default_rng(0).random((41, 61)), 10.0, 0.0)
+    assert quiet("convert", shots, tmp_path / "s.sgy").exit_code == 0
+    for name in ("m.h5", "i.h5", "s.sgy"):
+        result = quiet("plot", tmp_path / name, "-o", tmp_path / f"{name}.png")
+        assert result.exit_code == 0, result.output
+        assert imread(tmp_path / f"{name}.png")[..., :3].std() > 0.05
+
+
+def test_plot_refuses_a_shot_out_of_range(tiny, tmp_path):
+    _, _, shots = tiny
+    result = quiet("plot", shots, "-o", tmp_path / "x.png", "--shot", 3)
+    assert result.exit_code == ERROR_EXIT_CODE
+    assert result.stderr == "error: --shot 3 is out of range: the file holds shots 0 to 2\n"
+
+
+def test_convert_round_trip_through_segy(tiny, tmp_path):
+    _, _, shots = tiny
+    assert quiet("convert", shots, tmp_path / "s.sgy").exit_code == 0
+    result = quiet("convert", tmp_path / "s.sgy", tmp_path / "back.h5")
+    assert result.exit_code == 0, result.output
+    a, b = io.read_survey(shots), io.read_survey(tmp_path / "back.h5")
+    assert b.model is None and b.dt == a.dt and b.nt == a.nt
+    for i in range(3):
+        np.testing.assert_array_equal(b.shots[i].src, a.shots[i].src)
+        np.testing.assert_array_equal(b.shots[i].rec, a.shots[i].rec)
+        np.testing.assert_array_equal(
+            io.read_gather(tmp_path / "back.h5", i), io.read_gather(shots, i)
+        )
+    result = quiet("convert", tmp_path / "s.sgy", tmp_path / "back.h5")
+    assert result.exit_code == ERROR_EXIT_CODE and "--overwrite" in result.stderr
+    io.write_model(tmp_path / "m.h5", a.model)
+    assert quiet("convert", tmp_path / "m.h5", tmp_path / "m.sgy").exit_code == 0
+    assert quiet("convert", tmp_path / "m.sgy", tmp_path / "m2.h5").exit_code == 0
+    np.testing.assert_array_equal(io.read_model(tmp_path / "m2.h5").vp, a.model.vp)
+
+
+def _bad_scene(root, text_change):
+    old, new = text_change
+    assert old in TINY
+    path = root / "bad.toml"
+    path.write_text(TINY.replace(old, new))
+    return path
+
+
+def _velocity_file_scene(root, values):
+    np.save(root / "vp.npy", values)
+    text = TINY.split("[acquisition]")[1]
+    path = root / "bad.toml"
+    path.write_text('[model]\nfile = "vp.npy"\nspacing = 10.0\n[acquisition]' + text)
+    return path
+
+
+BAD_SCENES = {
+    "broken TOML": (lambda r: _bad_scene(r, ("[model]", "[model")), "invalid TOML"),
+    "missing scene": (lambda r: r / "missing.toml", "scene"),
+    "unknown key": (lambda r: _bad_scene(r, ("nt = 120", "nt = 120\nn_t = 3")), "'time.n_t'"),
+    "negative velocity": (
+        lambda r: _velocity_file_scene(r, np.full((41, 61), -1500.0)),
+        "vp must be positive everywhere",
+    ),
+    "NaN velocity": (
+        lambda r: _velocity_file_scene(r, np.where(np.eye(41, 61) > 0, np.nan, 1500.0)),
+        "vp contains NaN",
+    ),
+    "unstable dt": (lambda r: _bad_scene(r, ("nt = 120", "nt = 120\ndt = 0.01")), "unstable"),
+    "source outside": (
+        lambda r: _bad_scene(r, ("source_depth = 20.0", "source_depth = -20.0")),
+        "lies outside the model",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_SCENES))
+def test_bad_input_to_simulate_is_one_line_and_leaves_the_output_alone(tiny, tmp_path, case):
+    _, _, shots = tiny
+    make, message = BAD_SCENES[case]
+    scene = make(tmp_path)
+    target = tmp_path / "out.h5"
+    shutil.copy(shots, target)
+    result = quiet("simulate", scene, "-o", target)
+    assert result.exit_code == ERROR_EXIT_CODE, result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], lines
+    assert "Traceback" not in result.output
+    assert target.read_bytes() == shots.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("out")) == ["out.h5"]
+
+
+def _foreign_hdf5(path):
+    with h5py.File(path, "w") as f:
+        f["data"] = np.zeros(4)
+
+
+BAD_FILES = {
+    "missing file": (lambda p: None, "no such file"),
+    "not HDF5": (lambda p: p.write_text("not hdf5"), "is not an HDF5 file"),
+    "foreign HDF5": (_foreign_hdf5, "not a waveback file"),
+}
+
+
+@pytest.mark.parametrize("command", ["info", "plot", "convert"])
+@pytest.mark.parametrize("case", list(BAD_FILES))
+def test_bad_files_for_reading_commands(tmp_path, command, case):
+    make, message = BAD_FILES[case]
+    path = tmp_path / "input.h5"
+    make(path)
+    extra = {"info": [], "plot": ["-o", tmp_path / "x.png"], "convert": [tmp_path / "x.sgy"]}
+    result = quiet(command, path, *extra[command])
+    assert result.exit_code == ERROR_EXIT_CODE, result.output
+    assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "x.png").exists() and not (tmp_path / "x.sgy").exists()
+
+
+def _waveback(*args, **kwargs):
+    return subprocess.Popen(
+        [sys.executable, "-m", "waveback_cli", "-q", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kwargs,
+    )
+
+
+def test_bad_input_in_a_real_process_exits_2_without_traceback(tmp_path):
+    scene = _bad_scene(tmp_path, ("[model]", "[model"))
+    proc = _waveback("simulate", scene, "-o", tmp_path / "out.h5")
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == ERROR_EXIT_CODE
+    assert err.startswith("error: scene ") and "invalid TOML" in err and err.count("\n") == 1
+    assert out == "" and not (tmp_path / "out.h5").exists()
+
+
+KILL_SCENE = (
+    TINY.replace("shape = [41, 61]", "shape = [61, 81]")
+    .replace("shots = 3", "shots = 6")
+    .replace("nt = 120", "nt = 300")
+)
+
+
+def test_simulate_killed_with_sigkill_resumes_to_the_uninterrupted_result(tmp_path):
+    scene = tmp_path / "kill.toml"
+    scene.write_text(KILL_SCENE)
+    target = tmp_path / "killed.h5"
+    parts = tmp_path / "killed.h5.partial"
+    proc = _waveback("simulate", scene, "-o", target)
+    try:
+        deadline = time.monotonic() + 240
+        while not (parts.is_dir() and any(p.name.startswith("shot_") for p in parts.iterdir())):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "no shot committed in time"
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    assert not target.exists(), "the run finished before it was killed: enlarge KILL_SCENE"
+    committed = sorted(p.name for p in parts.iterdir() if p.name.startswith("shot_"))
+    assert 1 <= len(committed) < 6
+
+    rerun = _waveback("simulate", scene, "-o", target)
+    out, err = rerun.communicate(timeout=600)
+    assert rerun.returncode == 0, err
+    assert not parts.exists()
+
+    result = quiet("simulate", scene, "-o", tmp_path / "straight.h5")
+    assert result.exit_code == 0, result.output
+    assert io.read_fingerprint(target) == io.read_fingerprint(tmp_path / "straight.h5")
+    for i in range(6):
+        np.testing.assert_array_equal(
+            io.read_gather(target, i), io.read_gather(tmp_path / "straight.h5", i)
+        )
+
+
+def test_wavelet_option_reads_ricker_npy_and_hdf5(tmp_path):
+    from waveback_cli.wavelet import load_wavelet
+
+    np.testing.assert_array_equal(load_wavelet("ricker:10", 1e-3, 50), wb.ricker(10.0, 1e-3, 50))
+    np.save(tmp_path / "w.npy", np.arange(50.0))
+    np.testing.assert_array_equal(load_wavelet(str(tmp_path / "w.npy"), 1e-3, 50), np.arange(50))
+    with h5py.File(tmp_path / "w.h5", "w") as f:
+        f["source/w"] = np.ones(50)
+    np.testing.assert_array_equal(load_wavelet(f"{tmp_path / 'w.h5'}:/source/w", 1e-3, 50), 1.0)
+    for spec, message in [
+        ("ricker:x", "give ricker:F0"),
+        ("ricker:-1", "must be positive"),
+        (str(tmp_path / "w.npy"), None),
+        (f"{tmp_path / 'w.h5'}:/nothing", "naming a dataset"),
+        (str(tmp_path / "missing.npy"), "no such file"),
+    ]:
+        if message is None:
+            with pytest.raises(ValueError, match="need 60 finite samples, got 50"):
+                load_wavelet(spec, 1e-3, 60)
+        else:
+            with pytest.raises((ValueError, FileNotFoundError), match=message):
+                load_wavelet(spec, 1e-3, 50)

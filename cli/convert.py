@@ -1,0 +1,64 @@
+"""``waveback convert``: SEG-Y <-> waveback HDF5, for shot gathers and velocity models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from waveback import io, segy
+from waveback.model import Model
+
+
+@click.command()
+@click.argument("source", type=click.Path(path_type=Path))
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--model",
+    "as_model",
+    is_flag=True,
+    help="SOURCE is a SEG-Y velocity model (one trace per column), not shot gathers.",
+)
+@click.option(
+    "--spacing",
+    type=float,
+    multiple=True,
+    help="Grid spacing (m) of a SEG-Y model that does not record it; once, or once per axis.",
+)
+@click.option("--overwrite", is_flag=True, help="Replace TARGET if it exists.")
+@click.pass_context
+def convert(ctx, source: Path, target: Path, as_model: bool, spacing, overwrite: bool) -> None:
+    """Convert SOURCE to TARGET, SEG-Y (.sgy, .segy) to HDF5 (.h5) or back.
+
+    Shot gathers keep their data, time axis and source and receiver positions (see
+    docs/format.md for the SEG-Y header fields used); SEG-Y carries no wavelet and no model.
+    A velocity model is one trace per grid column; waveback's own SEG-Y models record their
+    grid, other tools' need --model and --spacing.
+    """
+    if target.exists() and not overwrite:
+        raise FileExistsError(f"{target} exists; choose another name or pass --overwrite")
+    if segy.is_segy(source) == segy.is_segy(target):
+        raise ValueError(
+            "convert turns SEG-Y (.sgy, .segy) into HDF5 (.h5) or back: give one of each"
+        )
+    command = f"waveback convert {source} {target}"
+    if segy.is_segy(source):
+        if as_model or segy.is_segy_model(source):
+            vp, h, origin = segy.read_segy_model(source, list(spacing) or None)
+            io.write_model(target, Model(vp, h, origin), command=command)
+        else:
+            survey, gathers = segy.read_segy_shots(source)
+            io.write_shots(target, survey, gathers, command=command)
+    else:
+        kind = io.file_format(source)
+        if kind == io.MODEL:
+            model = io.read_model(source)
+            segy.write_segy_model(target, model.vp, model.spacing, model.origin)
+        elif kind == io.SHOTS:
+            survey = io.read_survey(source)
+            gathers = (io.read_gather(source, i) for i in range(len(survey.shots)))
+            segy.write_segy_shots(target, survey, gathers)
+        else:
+            raise ValueError(f"{source} is a {kind} file; convert handles shot and model files")
+    if not ctx.obj["quiet"]:
+        click.echo(f"wrote {target}")

@@ -1,0 +1,83 @@
+"""``waveback info``: what a waveback HDF5 file or a SEG-Y file holds, in a few lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from waveback import io, segy
+
+
+def describe(path: Path) -> list[str]:
+    """Lines that summarise the file at ``path`` (waveback HDF5 or SEG-Y)."""
+    if segy.is_segy(path):
+        return _describe_segy(path)
+    meta = io.read_provenance(path)
+    lines = [
+        f"{path}: {meta['format']}, format version {meta['format_version']}",
+        f"written by waveback {meta.get('waveback_version', '?')} on {meta.get('created', '?')}",
+    ]
+    if meta.get("command"):
+        lines.append(f"command: {meta['command']}")
+    kind = meta["format"]
+    if kind == io.IMAGE:
+        image = io.read_image(path)
+        lines.append(f"image: {_grid(image.data.shape, image.spacing, image.origin)}")
+        lines.append(f"description: {image.description}")
+        return lines
+    if kind == io.MODEL:
+        return lines + [_model(io.read_model(path))]
+    survey = io.read_survey(path)
+    lines.append(_model(survey.model) if survey.model is not None else "model: none")
+    lines.append(
+        f"time: nt = {survey.nt} samples at dt = {survey.dt:.6g} s ({survey.time[-1]:.6g} s)"
+    )
+    nsrc = sorted({s.src.shape[0] for s in survey.shots})
+    nrec = sorted({s.rec.shape[0] for s in survey.shots})
+    wavelets = "stored" if all(s.wavelet is not None for s in survey.shots) else "none"
+    lines.append(
+        f"shots: {len(survey.shots)} ({_range(nsrc)} source(s) and {_range(nrec)} receivers "
+        f"each, {survey.ndim}D positions, {survey.interpolation} interpolation); "
+        f"wavelets: {wavelets}"
+    )
+    return lines
+
+
+def _describe_segy(path: Path) -> list[str]:
+    survey, gathers = segy.read_segy_shots(path)
+    ntraces = sum(g.shape[1] for g in gathers)
+    return [
+        f"{path}: SEG-Y, {ntraces} traces of {survey.nt} samples at dt = {survey.dt:.6g} s",
+        f"{len(survey.shots)} shot(s) by FieldRecord, {survey.ndim}D positions",
+    ]
+
+
+def _model(model) -> str:
+    vp = model.vp
+    return (
+        f"model: {_grid(model.shape, model.spacing, model.origin)}, vp {float(vp.min()):.6g} to "
+        f"{float(vp.max()):.6g} m/s; {model.boundary} nbl {model.nbl}, "
+        f"free surface {'on' if model.free_surface else 'off'}, order {model.space_order}, "
+        f"{model.dtype.name}"
+    )
+
+
+def _grid(shape, spacing, origin) -> str:
+    axes = "z, x" if len(shape) == 2 else "z, y, x"
+    return (
+        f"{' x '.join(map(str, shape))} ({axes}) at spacing "
+        f"{' x '.join(f'{h:g}' for h in spacing)} m, origin {tuple(float(o) for o in origin)} m"
+    )
+
+
+def _range(values) -> str:
+    return f"{values[0]}" if len(values) == 1 else f"{values[0]}-{values[-1]}"
+
+
+@click.command()
+@click.argument("file", type=click.Path(path_type=Path))
+def info(file: Path) -> None:
+    """Summarise FILE: a waveback HDF5 file (shots, model, image) or a SEG-Y file."""
+    for line in describe(file):
+        click.echo(line)

@@ -1,0 +1,67 @@
+"""``waveback plot``: a figure of a shot file (gather or snapshots), a model or an image."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from waveback import io, segy
+
+from .plots import plot_gather, plot_image, plot_model, plot_wavefield
+
+
+@click.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The figure to write (PNG, PDF or SVG, by extension).",
+)
+@click.option("--shot", type=click.IntRange(min=0), help="Shot index (default: the middle one).")
+@click.option("--wavefield", is_flag=True, help="Plot the shot's stored wavefield snapshots.")
+@click.option("--model", "model_only", is_flag=True, help="Plot only the model of a shot file.")
+@click.pass_context
+def plot(ctx, file: Path, output: Path, shot, wavefield: bool, model_only: bool) -> None:
+    """Draw FILE into a figure.
+
+    A shot file (HDF5 or SEG-Y) gives the model with the acquisition beside one shot gather;
+    --wavefield the shot's wavefield snapshots (simulate --snapshots K), --model the model
+    alone. A model file gives the velocity, an image file the image. 3D arrays are shown by
+    their middle y section.
+    """
+    if segy.is_segy(file):
+        survey, gathers = segy.read_segy_shots(file)
+        i = _shot(shot, len(survey.shots))
+        plot_gather(output, survey, gathers[i], i)
+    else:
+        kind = io.file_format(file)
+        if kind == io.MODEL:
+            plot_model(output, io.read_model(file))
+        elif kind == io.IMAGE:
+            image = io.read_image(file)
+            plot_image(output, image, image.description or "image")
+        else:
+            survey = io.read_survey(file)
+            i = _shot(shot, len(survey.shots))
+            if model_only:
+                if survey.model is None:
+                    raise ValueError(f"{file} holds no velocity model")
+                plot_model(output, survey.model, survey)
+            elif wavefield:
+                indices, fields = io.read_wavefield(file, i)
+                plot_wavefield(output, survey, fields, indices, i)
+            else:
+                plot_gather(output, survey, io.read_gather(file, i), i)
+    if not ctx.obj["quiet"]:
+        click.echo(f"wrote {output}")
+
+
+def _shot(shot, count: int) -> int:
+    if shot is None:
+        return count // 2
+    if shot >= count:
+        raise ValueError(f"--shot {shot} is out of range: the file holds shots 0 to {count - 1}")
+    return shot

@@ -1,0 +1,161 @@
+"""``waveback simulate``: model every shot of a scene into a resumable HDF5 shot file.
+
+Each shot is committed as soon as it finishes (:class:`waveback.resumable.ResumableShotFile`),
+so a rerun of the same command after an interruption runs only the missing shots.
+"""
+
+from __future__ import annotations
+
+import logging
+import shlex
+import time
+from importlib import resources
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+import waveback as wb
+from waveback.resumable import ResumableShotFile
+from waveback.scenes import Scene, read_scene
+
+log = logging.getLogger("waveback_cli")
+
+#: Package that holds the bundled scene files (``data/scenes`` in the source tree).
+SCENES_PACKAGE = "waveback_cli.scenes"
+
+
+def bundled_scenes() -> list[str]:
+    """Names of the scenes shipped with waveback (``seismic_2d``, ``demo``, ...)."""
+    root = resources.files(SCENES_PACKAGE)
+    return sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".toml"))
+
+
+def resolve_scene(name_or_path: str) -> Scene:
+    """Read a scene file, or the bundled scene of that name when no such file exists."""
+    path = Path(name_or_path)
+    if not path.is_file() and name_or_path in bundled_scenes():
+        with resources.as_file(resources.files(SCENES_PACKAGE) / f"{name_or_path}.toml") as p:
+            return read_scene(p)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"scene {path}: no such file; give a TOML scene file or the name of a bundled "
+            f"scene ({', '.join(bundled_scenes())})"
+        )
+    return read_scene(path)
+
+
+def snapshot_indices(nt: int, count: int) -> list[int]:
+    """``count`` time indices evenly inside the record, at ``k / (count + 1)`` of it."""
+    return [int(round((k + 1) / (count + 1) * (nt - 1))) for k in range(count)]
+
+
+def run_scene(
+    scene: Scene,
+    output: Path,
+    *,
+    command: str,
+    snapshots: int = 0,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> tuple[ResumableShotFile, int]:
+    """Simulate the shots of ``scene`` missing from ``output`` and complete the file.
+
+    Returns the run and the number of shots simulated now (0 when ``output`` was complete).
+    """
+    survey = scene.survey
+    indices = snapshot_indices(survey.nt, snapshots)
+    run = ResumableShotFile(
+        output, survey, indices, command=command, parameters=scene.text, overwrite=overwrite
+    )
+    pending = run.pending
+    if len(pending) < len(survey.shots) and not run.complete:
+        log.info(
+            "resuming %s: %d of %d shots already committed",
+            output,
+            len(run.committed),
+            len(survey.shots),
+        )
+    with tqdm(
+        total=len(survey.shots),
+        initial=len(survey.shots) - len(pending),
+        desc="shots",
+        unit="shot",
+        disable=not progress,
+    ) as bar:
+        for i in pending:
+            shot = survey.shots[i]
+            result = wb.forward(
+                survey.model,
+                shot.wavelet,
+                shot.src,
+                shot.rec,
+                survey.dt,
+                survey.interpolation,
+                snapshots=indices or None,
+                progress=progress,
+            )
+            data, fields = result if indices else (result, None)
+            run.commit(i, data, fields)
+            log.info("shot %d of %d committed", i + 1, len(survey.shots))
+            bar.update()
+    run.finish()
+    return run, len(pending)
+
+
+@click.command()
+@click.argument("scene")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The HDF5 shot file to write (SHOTS.h5).",
+)
+@click.option(
+    "--snapshots",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Also store this many wavefield snapshots per shot, evenly spread in time.",
+)
+@click.option("--overwrite", is_flag=True, help="Replace an output that holds something else.")
+@click.pass_context
+def simulate(ctx: click.Context, scene: str, output: Path, snapshots: int, overwrite: bool):
+    """Model every shot of SCENE and write them to an HDF5 shot file.
+
+    SCENE is a TOML scene file (docs/scenes.md) or the name of a bundled scene:
+    seismic_2d, seismic_3d, ultrasound_linear, ultrasound_ring, demo, demo_small.
+
+    Each shot is committed as soon as it finishes: after an interruption, run the same
+    command again and it simulates only the missing shots. An output that already holds this
+    simulation is left as it is; one that holds anything else is refused unless --overwrite.
+    """
+    quiet = ctx.obj["quiet"]
+    start = time.perf_counter()
+    parsed = resolve_scene(scene)
+    survey = parsed.survey
+    log.info("scene %s: %r, dt = %.4g s, nt = %d", parsed.path, survey.model, survey.dt, survey.nt)
+    extra = ["--snapshots", str(snapshots)] if snapshots else []
+    command = shlex.join(["waveback", "simulate", scene, "-o", str(output), *extra])
+    run, ran = run_scene(
+        parsed,
+        output,
+        command=command,
+        snapshots=snapshots,
+        overwrite=overwrite,
+        progress=not quiet,
+    )
+    if quiet:
+        return
+    n = len(survey.shots)
+    if ran == 0:
+        click.echo(f"{output} already holds this simulation ({n} shots); nothing to do")
+        return
+    resumed = f", {n - ran} resumed from an earlier run" if ran < n else ""
+    click.echo(f"wrote {output}: {n} shots ({ran} simulated{resumed})")
+    click.echo(
+        f"{' x '.join(map(str, survey.model.shape))} grid, nt = {survey.nt} at "
+        f"dt = {survey.dt:.4g} s ({survey.time[-1]:.4g} s); wall time "
+        f"{time.perf_counter() - start:.1f} s"
+    )

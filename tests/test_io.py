@@ -1,0 +1,242 @@
+"""Tests of waveback's HDF5 files (``waveback.io``): round trips, layout, and refusals."""
+
+from __future__ import annotations
+
+import h5py
+import numpy as np
+import pytest
+
+import waveback as wb
+from waveback import acquisition as acq
+from waveback import io
+
+
+def small_survey(ndim=2, nshots=3, nt=50, model=True):
+    shape = (11, 21) if ndim == 2 else (9, 7, 11)
+    vp = np.linspace(1500.0, 2500.0, int(np.prod(shape))).reshape(shape)
+    m = wb.Model(vp, 10.0, origin=[5.0] * ndim, boundary="sponge", nbl=7, free_surface=True)
+    shots = []
+    for i in range(nshots):
+        src = np.array([[10.0] + [20.0] * (ndim - 2) + [20.0 + 10 * i]])
+        rec = np.stack(
+            [np.full(5 + i, 10.0)]
+            + [np.full(5 + i, 20.0)] * (ndim - 2)
+            + [np.arange(5 + i) * 10.0 + 5],
+            axis=1,
+        )
+        shots.append(acq.Shot(src, rec, wb.ricker(30.0, 1e-3, nt)[:, None]))
+    return acq.Survey(m if model else None, 1e-3, nt, tuple(shots), "sinc")
+
+
+def gathers_of(survey, seed=0):
+    rng = np.random.default_rng(seed)
+    return [
+        rng.standard_normal((survey.nt, s.rec.shape[0])).astype(np.float32) for s in survey.shots
+    ]
+
+
+def assert_same_survey(a, b):
+    assert io.fingerprint(a) == io.fingerprint(b)
+    assert (a.dt, a.nt, a.interpolation, len(a.shots)) == (
+        b.dt,
+        b.nt,
+        b.interpolation,
+        len(b.shots),
+    )
+
+
+@pytest.mark.parametrize("ndim", [2, 3])
+def test_shot_file_round_trip_keeps_everything(tmp_path, ndim):
+    survey = small_survey(ndim)
+    gathers = gathers_of(survey)
+    path = tmp_path / "shots.h5"
+    io.write_shots(path, survey, gathers, command="waveback simulate x", parameters="[model]")
+    back = io.read_survey(path)
+    assert_same_survey(survey, back)
+    assert repr(back.model) == repr(survey.model)
+    assert back.model.pml_velocity == survey.model.pml_velocity
+    for i, (shot, g) in enumerate(zip(survey.shots, gathers, strict=True)):
+        np.testing.assert_array_equal(io.read_gather(path, i), g)
+        np.testing.assert_array_equal(back.shots[i].wavelet, shot.wavelet)
+        np.testing.assert_array_equal(back.shots[i].rec, shot.rec)
+    meta = io.read_provenance(path)
+    assert meta["format"] == io.SHOTS and meta["format_version"] == io.FORMAT_VERSION
+    assert meta["command"] == "waveback simulate x" and meta["parameters"] == "[model]"
+    assert meta["waveback_version"] == wb.__version__ and meta["created"].endswith("+00:00")
+    assert io.read_fingerprint(path) == io.fingerprint(survey)
+
+
+def test_layout_is_readable_and_documented_attributes_exist(tmp_path):
+    survey = small_survey()
+    path = tmp_path / "shots.h5"
+    io.write_shots(path, survey, gathers_of(survey))
+    with h5py.File(path) as f:
+        assert sorted(f) == ["model", "shots", "time"]
+        assert sorted(f["shots"]) == ["000000", "000001", "000002"]
+        assert sorted(f["shots/000001"]) == ["data", "rec", "src", "wavelet"]
+        data = f["shots/000001/data"]
+        assert data.compression == "gzip" and data.shuffle and data.chunks == data.shape
+        assert data.attrs["axes"] == "t,rec" and f["model/vp"].attrs["units"] == "m/s"
+        assert f["time"].attrs["dt"] == 1e-3 and f["time"].attrs["units"] == "s"
+        np.testing.assert_array_equal(f["model"].attrs["spacing"], [10.0, 10.0])
+        assert bool(f["model"].attrs["free_surface"]) is True
+
+
+def test_big_gathers_are_chunked_in_whole_rows_within_one_shot(tmp_path, monkeypatch):
+    monkeypatch.setattr(io, "CHUNK_BYTES", 4 * 7 * 10)
+    survey = small_survey(nshots=3)
+    path = tmp_path / "shots.h5"
+    io.write_shots(path, survey, gathers_of(survey))
+    with h5py.File(path) as f:
+        assert f["shots/000002/data"].chunks == (10, 7)
+
+
+def test_survey_without_model_or_wavelets(tmp_path):
+    survey = small_survey(model=False)
+    survey = acq.Survey(
+        None, survey.dt, survey.nt, tuple(acq.Shot(s.src, s.rec) for s in survey.shots)
+    )
+    path = tmp_path / "shots.h5"
+    io.write_shots(path, survey, gathers_of(survey))
+    back = io.read_survey(path)
+    assert back.model is None and all(s.wavelet is None for s in back.shots)
+    with pytest.raises(io.FormatError, match="holds no velocity model"):
+        io.read_model(path)
+
+
+def test_wavefield_snapshots_round_trip(tmp_path):
+    survey = small_survey(nshots=2)
+    fields = [np.full((2, 11, 21), float(i), np.float32) for i in range(2)]
+    path = tmp_path / "shots.h5"
+    io.write_shots(path, survey, gathers_of(survey), snapshots=[10, 20], wavefields=fields)
+    indices, back = io.read_wavefield(path, 1)
+    assert indices.tolist() == [10, 20]
+    np.testing.assert_array_equal(back, fields[1])
+    assert io.read_fingerprint(path) == io.fingerprint(survey, [10, 20]) != io.fingerprint(survey)
+
+
+def test_model_and_image_files_round_trip(tmp_path):
+    model = small_survey(3).model
+    io.write_model(tmp_path / "m.h5", model, command="c")
+    back = io.read_model(tmp_path / "m.h5")
+    np.testing.assert_array_equal(back.vp, model.vp)
+    assert repr(back) == repr(model)
+    image = np.arange(6.0).reshape(2, 3)
+    io.write_image(tmp_path / "i.h5", image, 5.0, (1.0, 2.0), description="test image")
+    img = io.read_image(tmp_path / "i.h5")
+    np.testing.assert_array_equal(img.data, image)
+    assert img.spacing == (5.0, 5.0) and img.origin == (1.0, 2.0)
+    assert img.description == "test image"
+    assert io.file_format(tmp_path / "i.h5") == io.IMAGE
+
+
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
+    survey = small_survey()
+    path = tmp_path / "shots.h5"
+    path.write_bytes(b"previous")
+    bad = gathers_of(survey)[:2] + ["not a gather"]
+    with pytest.raises(ValueError):
+        io.write_shots(path, survey, bad)
+    assert path.read_bytes() == b"previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["shots.h5"]
+
+
+def test_too_few_gathers_is_an_error(tmp_path):
+    survey = small_survey()
+    with pytest.raises(ValueError, match="got 2 gathers for 3 shots"):
+        io.write_shots(tmp_path / "s.h5", survey, gathers_of(survey)[:2])
+    assert not (tmp_path / "s.h5").exists()
+
+
+def _foreign(path):
+    with h5py.File(path, "w") as f:
+        f["x"] = np.zeros(3)
+
+
+def _other_kind(path):
+    io.write_model(path, small_survey().model)
+
+
+def _newer(path):
+    io.write_shots(path, small_survey(nshots=1), gathers_of(small_survey(nshots=1)))
+    with h5py.File(path, "a") as f:
+        f.attrs["format_version"] = io.FORMAT_VERSION + 1
+
+
+def _missing_time(path):
+    io.write_shots(path, small_survey(nshots=1), gathers_of(small_survey(nshots=1)))
+    with h5py.File(path, "a") as f:
+        del f["time"]
+
+
+def _missing_shot(path):
+    io.write_shots(path, small_survey(nshots=2), gathers_of(small_survey(nshots=2)))
+    with h5py.File(path, "a") as f:
+        del f["shots/000001"]
+
+
+def _wrong_data_shape(path):
+    survey = small_survey(nshots=1)
+    io.write_shots(path, survey, gathers_of(survey))
+    with h5py.File(path, "a") as f:
+        del f["shots/000000/data"]
+        f["shots/000000/data"] = np.zeros((3, 3), np.float32)
+
+
+def _bad_model(path):
+    io.write_shots(path, small_survey(nshots=1), gathers_of(small_survey(nshots=1)))
+    with h5py.File(path, "a") as f:
+        f["model/vp"][0, 0] = -1.0
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p.write_text("hello"), "is not an HDF5 file"),
+        (_foreign, "not a waveback file"),
+        (_other_kind, "is a waveback-model file; expected a waveback-shots file"),
+        (_newer, "newer than this waveback reads"),
+        (_missing_time, "missing dataset /time"),
+        (_missing_shot, "/shots must hold groups 000000 .. 000001"),
+        (_wrong_data_shape, r"data has shape \(3, 3\), expected"),
+        (_bad_model, "invalid model in /model: vp must be positive"),
+    ],
+)
+def test_readers_refuse_foreign_and_malformed_files_with_a_clear_message(tmp_path, make, message):
+    path = tmp_path / "file.h5"
+    make(path)
+    with pytest.raises(io.FormatError, match=message):
+        io.read_survey(path)
+
+
+def test_missing_file_mentions_an_unfinished_run(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no such file$"):
+        io.read_survey(tmp_path / "shots.h5")
+    (tmp_path / "shots.h5.partial").mkdir()
+    with pytest.raises(FileNotFoundError, match="unfinished simulation"):
+        io.read_survey(tmp_path / "shots.h5")
+
+
+def test_shot_index_out_of_range(tmp_path):
+    survey = small_survey(nshots=2)
+    io.write_shots(tmp_path / "s.h5", survey, gathers_of(survey))
+    with pytest.raises(ValueError, match="shot index 2 out of range"):
+        io.read_gather(tmp_path / "s.h5", 2)
+    with pytest.raises(io.FormatError, match="no wavefield snapshots"):
+        io.read_wavefield(tmp_path / "s.h5", 0)
+
+
+def test_fingerprint_changes_with_anything_that_changes_the_data():
+    survey = small_survey()
+    base = io.fingerprint(survey)
+    assert io.fingerprint(small_survey()) == base
+    moved = acq.Shot(survey.shots[0].src + 1.0, survey.shots[0].rec, survey.shots[0].wavelet)
+    variants = [
+        acq.Survey(survey.model, 1.0001e-3, survey.nt, survey.shots, survey.interpolation),
+        acq.Survey(survey.model, survey.dt, survey.nt, survey.shots, "linear"),
+        acq.Survey(survey.model, survey.dt, survey.nt, (moved, *survey.shots[1:]), "sinc"),
+        acq.Survey(
+            survey.model.with_vp(survey.model.vp * 1.01), survey.dt, survey.nt, survey.shots, "sinc"
+        ),
+    ]
+    assert len({base, *(io.fingerprint(v) for v in variants)}) == 5

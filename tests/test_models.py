@@ -1,0 +1,117 @@
+"""Tests of the velocity-model generators (``waveback.models``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from waveback import models
+from waveback.models import LAYERED_VELOCITIES
+
+REPO = Path(__file__).resolve().parent.parent
+V3 = [1500.0, 2000.0, 2500.0]
+
+
+def test_bundled_model_file_matches_generator():
+    vp = np.load(REPO / "data" / "models" / "layered_2d.npy")
+    np.testing.assert_array_equal(vp, models.layered_2d())
+    assert vp.shape == (201, 401) and vp.dtype == np.float32
+
+
+def test_layered_2d_velocity_increases_with_depth_and_the_interface_dips():
+    vp = models.layered_2d(61, 81)
+    assert set(np.unique(vp)) == set(LAYERED_VELOCITIES)
+    assert np.all(np.diff(vp, axis=0) >= 0)
+    dip_rows = [np.argmax(vp[:, j] == LAYERED_VELOCITIES[3]) for j in (0, 80)]
+    assert dip_rows[1] > dip_rows[0]
+
+
+@pytest.mark.parametrize("shape", [(11, 7), (11, 5, 7)])
+def test_flat_layers_start_at_their_depth_in_2d_and_3d(shape):
+    vp = models.layered(shape, 10.0, [25.0, 60.0], V3)
+    assert vp.shape == shape and vp.dtype == np.float32
+    column = vp.reshape(shape[0], -1)
+    expected = np.array([1500.0] * 3 + [2000.0] * 3 + [2500.0] * 5)  # z = 0, 10, ..., 100 m
+    assert np.all(column == expected[:, None])
+
+
+def test_interface_on_a_grid_point_belongs_to_the_layer_below():
+    vp = models.layered((5, 3), 10.0, [20.0], V3[:2])
+    np.testing.assert_array_equal(vp[:, 0], [1500.0, 1500.0, 2000.0, 2000.0, 2000.0])
+
+
+def test_dipping_interface_goes_from_left_depth_to_right_depth():
+    vp = models.layered((21, 11), 10.0, [(50.0, 150.0)], V3[:2])
+    first_row = np.argmax(vp == 2000.0, axis=0)
+    np.testing.assert_array_equal(first_row, np.arange(5, 16))
+
+
+def test_origin_shifts_the_coordinates():
+    vp = models.layered((5, 3), 10.0, [120.0], V3[:2], origin=(100.0, 0.0))
+    np.testing.assert_array_equal(vp[:, 0], [1500.0, 1500.0, 2000.0, 2000.0, 2000.0])
+
+
+def test_fault_downthrows_the_hanging_wall_by_the_throw():
+    shape, h = (41, 61), 10.0
+    vp = models.faulted(shape, h, [200.0], V3[:2], fault_x=300.0, fault_dip=90.0, throw=50.0)
+    depth_of_interface = np.argmax(vp == 2000.0, axis=0) * h
+    np.testing.assert_array_equal(depth_of_interface[:31], 200.0)  # x <= 300 m: footwall
+    np.testing.assert_array_equal(depth_of_interface[31:], 250.0)
+
+
+def test_dipping_fault_plane_moves_with_depth():
+    vp = models.faulted((41, 61), 10.0, [100.0, 300.0], V3, 200.0, 45.0, 40.0)
+    # at 45 degrees the fault plane is x = 200 + z: left of it the interfaces lie at 100 and
+    # 300 m, right of it (where the plane is deeper than they are) 40 m lower
+    shallow = np.argmax(vp >= 2000.0, axis=0) * 10.0
+    assert shallow[29] == 100.0 and shallow[40] == 140.0
+    deep = np.argmax(vp == 2500.0, axis=0) * 10.0
+    assert deep[49] == 300.0 and deep[60] == 340.0
+
+
+def test_salt_diapir_reaches_its_crest_on_its_axis_and_is_absent_far_away():
+    vp = models.salt((51, 81), 10.0, [100.0], V3[:2], 4500.0, 150.0, 400.0, 400.0, 200.0)
+    salt = vp == 4500.0
+    rows = np.flatnonzero(salt[:, 40])
+    assert rows[0] * 10.0 == 150.0 and rows[-1] * 10.0 == 400.0
+    assert not salt[:, :20].any() and not salt[:, 61:].any()
+    assert not salt[41:].any()
+
+
+def test_salt_in_3d_is_round_about_its_axis():
+    vp = models.salt((21, 21, 21), 10.0, [50.0], V3[:2], 4500.0, 60.0, 150.0, (100.0, 100.0), 80.0)
+    salt = vp == 4500.0
+    np.testing.assert_array_equal(salt, salt.transpose(0, 2, 1))
+    assert salt[6, 10, 10] and not salt[5, 10, 10]
+
+
+def test_inclusions_draw_circles_and_ellipses_over_the_background():
+    bodies = [
+        {"center": (50.0, 50.0), "radius": 20.0, "velocity": 1450.0},
+        {"center": (50.0, 150.0), "radius": (10.0, 30.0), "velocity": 1600.0},
+    ]
+    vp = models.inclusions((11, 21), 10.0, 1540.0, bodies)
+    assert vp[5, 5] == 1450.0 and vp[3, 5] == 1450.0 and vp[2, 5] == 1540.0
+    assert vp[5, 12] == 1600.0 and vp[5, 11] == 1540.0 and vp[4, 15] == 1600.0
+    assert vp[3, 15] == 1540.0
+    assert np.count_nonzero(vp == 1540.0) == vp.size - 13 - 9
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: models.layered((1, 5), 1.0, [], [1500.0]), "at least 2 points"),
+        (lambda: models.layered((5, 5), -1.0, [], [1500.0]), "spacing must be positive"),
+        (lambda: models.layered((5, 5), 1.0, [2.0], [1500.0]), "needs 2 velocities"),
+        (lambda: models.layered((5, 5), 1.0, [2.0], [1500.0, -1.0]), "positive and finite"),
+        (lambda: models.layered((5, 5), 1.0, [[1, 2, 3]], V3[:2]), "depths[0]"),
+        (lambda: models.faulted((5, 5), 1.0, [2.0], V3[:2], 1.0, 0.0, 1.0), "fault_dip"),
+        (lambda: models.salt((5, 5), 1.0, [], [1.0], 2.0, 3.0, 2.0, 1.0, 1.0), "salt_top"),
+        (lambda: models.inclusions((5, 5), 1.0, 1500.0, [{"center": (1, 1)}]), "missing"),
+    ],
+)
+def test_bad_parameters_are_refused_with_a_message(call, message):
+    with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        call()

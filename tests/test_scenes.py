@@ -1,0 +1,293 @@
+"""Tests of scene files (``waveback.scenes``): bundled scenes, every key kind, and errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+import waveback as wb
+from waveback import io, segy
+from waveback.scenes import SceneError, parse_scene, read_scene
+
+SCENES = Path(__file__).resolve().parent.parent / "data" / "scenes"
+
+MINIMAL = """
+[model]
+generator = "layered"
+shape = [21, 41]
+spacing = 10.0
+depths = [100.0]
+velocities = [1500.0, 2000.0]
+
+[acquisition]
+kind = "surface_line"
+shots = 2
+source_depth = 10.0
+
+[wavelet]
+kind = "ricker"
+f0 = 15.0
+
+[time]
+nt = 100
+"""
+
+
+def scene(*replace, extra=""):
+    """MINIMAL with (old, new) replacements and extra text appended."""
+    text = MINIMAL
+    for old, new in replace:
+        assert old in text
+        text = text.replace(old, new)
+    return text + extra
+
+
+@pytest.mark.parametrize(
+    ("name", "ndim", "nshots", "nsrc"),
+    [
+        ("seismic_2d", 2, 5, 1),
+        ("seismic_3d", 3, 4, 1),
+        ("ultrasound_linear", 2, 3, 64),
+        ("ultrasound_ring", 2, 8, 1),
+        ("demo", 2, 3, 1),
+        ("demo_small", 2, 1, 1),
+    ],
+)
+def test_bundled_scenes_read(name, ndim, nshots, nsrc):
+    sc = read_scene(SCENES / f"{name}.toml")
+    survey = sc.survey
+    assert survey.model.ndim == ndim and len(survey.shots) == nshots
+    assert survey.shots[0].src.shape == (nsrc, ndim)
+    assert survey.dt <= survey.model.critical_dt() and sc.description
+    assert sc.text == (SCENES / f"{name}.toml").read_text()
+
+
+def test_demo_scenes_use_the_layered_2d_model():
+    from waveback.models import layered_2d
+
+    for name, shape in (("demo", (201, 401)), ("demo_small", (101, 201))):
+        np.testing.assert_array_equal(
+            read_scene(SCENES / f"{name}.toml").survey.model.vp, layered_2d(*shape)
+        )
+
+
+def test_minimal_scene_defaults():
+    survey = parse_scene(MINIMAL)
+    model = survey.model
+    assert model.boundary == "cpml" and model.nbl == 20 and model.space_order == 8
+    assert not model.free_surface and model.dtype == np.float32
+    assert survey.dt == pytest.approx(0.6 * model.critical_dt(), rel=1e-15) and survey.nt == 100
+    assert survey.interpolation == "linear"
+    np.testing.assert_array_equal(survey.shots[0].rec[:, 0], 10.0)  # receiver_depth default
+    np.testing.assert_array_equal(survey.shots[0].wavelet[:, 0], wb.ricker(15.0, survey.dt, 100))
+
+
+def test_boundary_numerics_and_time_keys():
+    text = scene(
+        ("nt = 100", "duration = 0.1\ndt = 1e-3"),
+        extra='[boundary]\nkind = "sponge"\nnbl = 12\nfree_surface = true\n'
+        '[numerics]\nspace_order = 4\ndtype = "float64"\ninterpolation = "sinc"\n',
+    )
+    survey = parse_scene(text)
+    m = survey.model
+    assert (m.boundary, m.nbl, m.free_surface, m.space_order, m.dtype) == (
+        "sponge",
+        12,
+        True,
+        4,
+        np.float64,
+    )
+    assert survey.dt == 1e-3 and survey.nt == 101 and survey.interpolation == "sinc"
+
+
+@pytest.mark.parametrize(
+    ("replace", "extra", "message"),
+    [
+        (
+            ("shots = 2", "shots = 2\nsorce_depth = 3.0"),
+            "",
+            "unknown key 'acquisition.sorce_depth' \\(allowed here: kind, source_depth",
+        ),
+        (("f0 = 15.0", ""), "", "missing required key 'wavelet.f0'"),
+        (("[time]\nnt = 100", ""), "", "missing required key 'time'"),
+        (("spacing = 10.0", 'spacing = "ten"'), "", "'model.spacing' must be a number or a list"),
+        (("shots = 2", "shots = 2.5"), "", "'acquisition.shots' must be an integer"),
+        (('kind = "ricker"', 'kind = "sinc"'), "", "'wavelet.kind' must be one of ricker"),
+        ((), "colour = 3\n", "unknown key 'time.colour'"),
+        ((), "[extras]\n", "unknown key 'extras'"),
+        (("nt = 100", "nt = 100\nduration = 1.0"), "", "exactly one of 'time.duration'"),
+        (("nt = 100", "nt = 100\ndt = 1.0"), "", "unstable for this model"),
+        (("nt = 100", "nt = 100\ndt_fraction = 1.5"), "", "dt_fraction' must be in"),
+        (
+            ("source_depth = 10.0", "source_depth = 500.0"),
+            "",
+            r"acquisition: shot 0: src\[0\] = \[500.0, 130.0\] lies outside the model",
+        ),
+        (
+            ("velocities = [1500.0, 2000.0]", "velocities = [1500.0, -2000.0]"),
+            "",
+            "model: velocities must be positive",
+        ),
+        (
+            ('generator = "layered"', 'generator = "layered"\nfile = "x.npy"'),
+            "",
+            "exactly one of 'model.generator' and 'model.file'",
+        ),
+        (("[model]", "[model\n"), "", "invalid TOML"),
+    ],
+)
+def test_bad_scenes_name_the_key(replace, extra, message):
+    with pytest.raises(SceneError, match=message):
+        parse_scene(scene(*([replace] if replace else [])) + extra)
+
+
+def test_a_misspelt_required_key_is_pointed_out():
+    with pytest.raises(SceneError, match="'acquisition.source_depth' \\(is 'sorce_depth' a missp"):
+        parse_scene(scene(("source_depth", "sorce_depth")))
+
+
+def test_read_scene_prefixes_the_path_and_reports_missing_files(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text(scene(("f0 = 15.0", "")))
+    with pytest.raises(SceneError, match=f"^scene {path}: missing required key 'wavelet.f0'$"):
+        read_scene(path)
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        read_scene(tmp_path / "missing.toml")
+
+
+MODEL_FILE = """
+[model]
+file = "{file}"
+{more}
+[acquisition]
+kind = "surface_line"
+shots = 1
+source_depth = 10.0
+[wavelet]
+kind = "ricker"
+f0 = 15.0
+[time]
+nt = 10
+"""
+
+
+def file_scene(tmp_path, file, more=""):
+    return parse_scene(MODEL_FILE.format(file=file, more=more), tmp_path).model
+
+
+def test_model_from_npy_hdf5_and_segy_files(tmp_path):
+    vp = np.linspace(1500.0, 2500.0, 21 * 31).reshape(21, 31).astype(np.float32)
+    np.save(tmp_path / "vp.npy", vp)
+    model = file_scene(tmp_path, "vp.npy", "spacing = [5.0, 10.0]\norigin = [0.0, -100.0]")
+    np.testing.assert_array_equal(model.vp, vp)
+    assert model.spacing == (5.0, 10.0) and model.origin == (0.0, -100.0)
+
+    io.write_model(tmp_path / "m.h5", wb.Model(vp, 7.5, boundary="sponge"))
+    model = file_scene(tmp_path, "m.h5")
+    assert model.spacing == (7.5, 7.5) and model.boundary == "cpml"  # the scene's boundary
+
+    with h5py.File(tmp_path / "plain.h5", "w") as f:
+        f["velocity/p"] = vp
+    model = file_scene(tmp_path, "plain.h5", 'dataset = "velocity/p"\nspacing = 4.0')
+    np.testing.assert_array_equal(model.vp, vp)
+
+    segy.write_segy_model(tmp_path / "m.sgy", vp, 6.0, 0.0)
+    model = file_scene(tmp_path, "m.sgy")
+    np.testing.assert_array_equal(model.vp, vp)
+    assert model.spacing == (6.0, 6.0)
+
+
+@pytest.mark.parametrize(
+    ("file", "more", "error", "message"),
+    [
+        ("missing.npy", "spacing = 1.0", FileNotFoundError, "no such file"),
+        ("vp.npy", "", SceneError, "'model.spacing' is required"),
+        ("nan.npy", "spacing = 10.0", SceneError, "vp contains NaN"),
+        ("negative.npy", "spacing = 10.0", SceneError, "vp must be positive everywhere"),
+        ("m.h5", "spacing = 1.0", SceneError, "carries its own grid"),
+        ("foreign.h5", "", SceneError, "not a waveback file"),
+        ("vp.txt", "spacing = 1.0", SceneError, "unknown type '.txt'"),
+    ],
+)
+def test_bad_model_files(tmp_path, file, more, error, message):
+    vp = np.full((21, 31), 1500.0)
+    np.save(tmp_path / "vp.npy", vp)
+    np.save(tmp_path / "nan.npy", np.where(np.arange(31) == 3, np.nan, vp))
+    np.save(tmp_path / "negative.npy", -vp)
+    (tmp_path / "vp.txt").write_text("1500")
+    io.write_model(tmp_path / "m.h5", wb.Model(vp, 10.0))
+    with h5py.File(tmp_path / "foreign.h5", "w") as f:
+        f["vp"] = vp
+    with pytest.raises(error, match=message):
+        file_scene(tmp_path, file, more)
+
+
+def test_every_generator_and_acquisition_kind(tmp_path):
+    fault = scene(
+        (
+            'generator = "layered"',
+            'generator = "faulted"\nfault_x = 200.0\nfault_dip = 60.0\nthrow = 30.0',
+        )
+    )
+    assert len(np.unique(parse_scene(fault).model.vp)) == 2
+    salt = scene(
+        (
+            'generator = "layered"',
+            'generator = "salt"\nsalt_velocity = 4500.0\nsalt_top = 80.0\n'
+            "salt_base = 150.0\nsalt_center = 200.0\nsalt_radius = 100.0",
+        )
+    )
+    assert (parse_scene(salt).model.vp == 4500.0).any()
+    inclusions = scene(
+        (
+            'generator = "layered"\nshape = [21, 41]\nspacing = 10.0\n'
+            "depths = [100.0]\nvelocities = [1500.0, 2000.0]",
+            'generator = "inclusions"\nshape = [21, 41]\nspacing = 10.0\n'
+            "background = 1540.0\n[[model.inclusions]]\ncenter = [100.0, 200.0]\n"
+            "radius = [30.0, 60.0]\nvelocity = 1600.0",
+        )
+    )
+    assert (parse_scene(inclusions).model.vp == 1600.0).sum() > 10
+
+    acquisition = MINIMAL.split("[acquisition]")[1].split("[wavelet]")[0]
+    ring = '\nkind = "ring_array"\nelements = 16\nradius = 60.0\nshots = 4\n\n'
+    assert len(parse_scene(MINIMAL.replace(acquisition, ring)).shots) == 4
+    linear = (
+        '\nkind = "linear_array"\nelements = 8\npitch = 10.0\ndepth = 10.0\n'
+        'transmit = "focused"\nfoci = [[100.0, 200.0], [150.0, 200.0]]\n\n'
+    )
+    survey = parse_scene(MINIMAL.replace(acquisition, linear))
+    assert len(survey.shots) == 2 and survey.shots[0].wavelet.shape == (100, 8)
+    (tmp_path / "s.csv").write_text("shot,z,x\n0,10,100\n1,10,300\n")
+    (tmp_path / "r.csv").write_text("z,x\n0,0\n0,400\n")
+    csv = '\nkind = "csv"\nsources = "s.csv"\nreceivers = "r.csv"\n\n'
+    assert len(parse_scene(MINIMAL.replace(acquisition, csv), tmp_path).shots) == 2
+
+
+def test_3d_surface_grid_scene():
+    text = scene(
+        ("shape = [21, 41]", "shape = [11, 21, 41]"),
+        (
+            'kind = "surface_line"\nshots = 2',
+            'kind = "surface_grid"\nshots = [1, 2]\nreceiver_spacing = 100.0',
+        ),
+    )
+    survey = parse_scene(text)
+    assert survey.ndim == 3 and len(survey.shots) == 2 and survey.shots[0].rec.shape == (15, 3)
+
+
+def test_unknown_key_inside_an_inclusion():
+    text = scene(
+        (
+            'generator = "layered"\nshape = [21, 41]\nspacing = 10.0\n'
+            "depths = [100.0]\nvelocities = [1500.0, 2000.0]",
+            'generator = "inclusions"\nshape = [21, 41]\nspacing = 10.0\n'
+            "background = 1540.0\n[[model.inclusions]]\ncenter = [100.0, 200.0]\n"
+            'radius = 30.0\nvelocity = 1600.0\nshape = "star"',
+        )
+    )
+    with pytest.raises(SceneError, match=r"unknown key 'model.inclusions\[0\].shape'"):
+        parse_scene(text)
