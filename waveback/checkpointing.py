@@ -29,6 +29,8 @@ from math import comb
 
 import numpy as np
 
+from . import kernels
+
 _UNITS = {
     "": 1,
     "B": 1,
@@ -311,12 +313,12 @@ def _empty_like_state(state):
 
 def _save(slot, state):
     for dst, src in _pairs(slot, state):
-        dst[...] = src
+        kernels.copy(dst, src)
 
 
 def _load(state, slot):
     for dst, src in _pairs(state, slot):
-        dst[...] = src
+        kernels.copy(dst, src)
 
 
 def _pairs(a, b):

@@ -410,3 +410,13 @@ def accumulate_square(out, u):
         for iy in range(ny):
             for ix in range(nx):
                 out[iz, iy, ix] += u[iz, iy, ix] * u[iz, iy, ix]
+
+
+@njit(**_PARALLEL)
+def copy(dst, src):
+    """``dst[...] = src`` for padded fields, split over threads (memory bandwidth, page faults)."""
+    nz, ny, nx = src.shape
+    for iz in prange(nz):
+        for iy in range(ny):
+            for ix in range(nx):
+                dst[iz, iy, ix] = src[iz, iy, ix]

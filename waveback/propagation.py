@@ -139,7 +139,7 @@ class Propagator:
         """
         u, u_next = state.u, state.u_prev
         if out is not None:  # the update is in place: start the slot from u^{n-1}
-            out[...] = u_next
+            kernels.copy(out, u_next)
             u_next = out
         a = (self.prof[0][0], self.prof[1][0])
         if self.cpml_axes:
