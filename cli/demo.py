@@ -1,8 +1,8 @@
 """``waveback demo``: simulate a bundled scene, image it, and write HDF5 files and figures.
 
 The shots are simulated like ``waveback simulate`` does (same resumable shot file, with three
-wavefield snapshots per shot); :func:`migrate` images them by reverse-time migration in a
-smoothed model.
+wavefield snapshots per shot); :func:`migrate` images them with :func:`waveback.rtm` in a
+smoothed model, as ``waveback image`` does, and mutes the acquisition's near field.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from pathlib import Path
 
 import click
 import numpy as np
-from scipy.ndimage import gaussian_filter, laplace
-from tqdm import tqdm
+from scipy.ndimage import gaussian_filter
 
 import waveback as wb
 from waveback import io
@@ -37,33 +36,30 @@ def migrate(survey, gathers, progress: bool = True) -> np.ndarray:
     """Reverse-time-migration image of a 2D surface survey in a smoothed model, model-shaped.
 
     The migration velocity is the true model smoothed by a Gaussian of
-    :data:`SMOOTHING_POINTS` grid points; the residual ``d(smooth) - d_obs`` removes the direct
-    wave, and the image is minus the gradient of ``0.5 ||d(smooth) - d_obs||²`` with respect to
-    ``m`` summed over shots (the zero-lag correlation of source and back-propagated residual
-    wavefields, exact for the discrete scheme), followed by a Laplacian filter against the
-    low-wavenumber backscattering artefacts of raw reverse-time migration, and a mute of the
-    acquisition's near field (zero down to :data:`MUTE_DEPTH` below the deepest source,
-    tapered over the next :data:`MUTE_DEPTH`).
+    :data:`SMOOTHING_POINTS` grid points. :func:`waveback.rtm` subtracts the data modelled in
+    it (the direct wave), images every shot, divides the stack by the source illumination
+    and applies the Laplacian filter against the low-wavenumber backscattering artefacts;
+    the acquisition's near field, where the source's own artefacts dominate, is then muted
+    (zero down to :data:`MUTE_DEPTH` below the deepest source, tapered over the next
+    :data:`MUTE_DEPTH`).
     """
     model = survey.model
     vp = gaussian_filter(model.vp.astype(np.float64), SMOOTHING_POINTS, mode="nearest")
-    smooth = model.with_vp(vp)
-    image = np.zeros(model.shape)
-    for shot, d in tqdm(
-        zip(survey.shots, gathers, strict=True),
-        total=len(survey.shots),
-        desc="migration",
-        unit="shot",
-        disable=not progress,
-    ):
-        args = (shot.wavelet, shot.src, shot.rec, survey.dt, survey.interpolation)
-        residual = wb.forward(smooth, *args) - d
-        image -= wb.gradient(smooth, residual, *args)
+    image = wb.rtm(
+        model.with_vp(vp),
+        survey.shots,
+        gathers,
+        survey.dt,
+        survey.interpolation,
+        direct="subtract",
+        illumination=True,
+        laplacian=True,
+        progress=progress,
+    )
     z = model.origin[0] + np.arange(model.shape[0]) * model.spacing[0]
     source_depth = max(float(shot.src[:, 0].max()) for shot in survey.shots)
     taper = np.clip((z - source_depth) / MUTE_DEPTH - 1.0, 0.0, 1.0)
-    taper = taper.reshape((-1,) + (1,) * (model.ndim - 1))
-    return -laplace(image) * np.sin(0.5 * np.pi * taper) ** 2
+    return image * np.sin(0.5 * np.pi * taper.reshape((-1,) + (1,) * (model.ndim - 1))) ** 2
 
 
 @click.command()
@@ -120,7 +116,8 @@ def demo(ctx: click.Context, output: Path, size: str, overwrite: bool) -> None:
         image.astype(np.float32),
         model.spacing,
         model.origin,
-        description="reverse-time migration in a smoothed model, Laplacian-filtered",
+        description="reverse-time migration in a smoothed model: direct wave subtracted, "
+        "illumination-compensated, Laplacian-filtered, near field muted",
         command=command,
         parameters=scene.text,
     )

@@ -27,11 +27,17 @@ def describe(path: Path) -> list[str]:
         lines.append(f"description: {image.description}")
         return lines
     if kind == io.MODEL:
-        return lines + [_model(io.read_model(path))]
+        lines.append(_model(io.read_model(path)))
+        curve = io.read_misfit(path)
+        if curve is not None:
+            lines.append(_inversion(curve))
+        return lines
     survey = io.read_survey(path)
     lines.append(_model(survey.model) if survey.model is not None else "model: none")
+    corrected = ", time dispersion corrected" if io.read_time_dispersion_correction(path) else ""
     lines.append(
         f"time: nt = {survey.nt} samples at dt = {survey.dt:.6g} s ({survey.time[-1]:.6g} s)"
+        f"{corrected}"
     )
     nsrc = sorted({s.src.shape[0] for s in survey.shots})
     nrec = sorted({s.rec.shape[0] for s in survey.shots})
@@ -60,6 +66,15 @@ def _model(model) -> str:
         f"{float(vp.max()):.6g} m/s; {model.boundary} nbl {model.nbl}, "
         f"free surface {'on' if model.free_surface else 'off'}, order {model.space_order}, "
         f"{model.dtype.name}"
+    )
+
+
+def _inversion(curve) -> str:
+    final = curve.misfit[-1] if curve.misfit.size else curve.initial_misfit[-1]
+    return (
+        f"inversion: {curve.misfit.size} iterations in {curve.initial_misfit.size} of "
+        f"{curve.bands.size} band(s); misfit of the last band {curve.initial_misfit[-1]:.4g} -> "
+        f"{final:.4g}"
     )
 
 

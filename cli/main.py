@@ -2,7 +2,8 @@
 
 Library errors (``ValueError``, ``TypeError``, ``OSError``) become one line on stderr,
 ``error: <message>``, and exit status 2; ``-v`` adds the traceback above that line. Each
-other command lives in its own module: ``simulate``, ``demo``, ``plot``, ``info``, ``convert``.
+other command lives in its own module: ``simulate``, ``image``, ``invert``, ``demo``,
+``plot``, ``info``, ``convert``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ import waveback as wb
 
 from .convert import convert
 from .demo import demo
+from .image import image
 from .info import info
+from .invert import invert
 from .plot import plot
 from .simulate import simulate
 
@@ -103,16 +106,29 @@ def check(ctx, as_json, ndim, boundary, free_surface, interpolation, no_linearis
         ctx.exit(1)
 
 
-for command in (simulate, demo, plot, info, convert):
+for command in (simulate, image, invert, demo, plot, info, convert):
     cli.add_command(command)
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    """Print a library warning as one line, ``warning: <message>``, on stderr."""
-    click.echo(f"warning: {' '.join(str(message).split())}", err=True)
+def warning_printer():
+    """A ``warnings.showwarning`` that prints library warnings as ``warning: <message>`` lines.
+
+    Each kind of warning (its category and the text before the first colon, e.g. ``grid
+    dispersion``) is printed once: an inversion that tries a hundred models warns once.
+    """
+    seen = set()
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        text = " ".join(str(message).split())
+        kind = (category, text.split(":", 1)[0])
+        if kind not in seen:
+            seen.add(kind)
+            click.echo(f"warning: {text}", err=True)
+
+    return show
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the ``waveback`` group on ``argv`` (default sys.argv)."""
-    warnings.showwarning = _show_warning
+    warnings.showwarning = warning_printer()
     cli.main(args=argv, prog_name="waveback")

@@ -1,4 +1,7 @@
-"""``waveback plot``: a figure of a shot file (gather or snapshots), a model or an image."""
+"""``waveback plot``: a figure of a shot file (gather or snapshots), a model or an image.
+
+A model written by ``waveback invert`` is drawn beside its misfit curve.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import click
 
 from waveback import io, segy
 
-from .plots import plot_gather, plot_image, plot_model, plot_wavefield
+from .plots import plot_gather, plot_image, plot_inversion, plot_model, plot_wavefield
 
 
 @click.command()
@@ -29,8 +32,9 @@ def plot(ctx, file: Path, output: Path, shot, wavefield: bool, model_only: bool)
 
     A shot file (HDF5 or SEG-Y) gives the model with the acquisition beside one shot gather;
     --wavefield the shot's wavefield snapshots (simulate --snapshots K), --model the model
-    alone. A model file gives the velocity, an image file the image. 3D arrays are shown by
-    their middle y section.
+    alone. A model file gives the velocity (beside the misfit curve for the output of
+    `waveback invert`), an image file the image. 3D arrays are shown by their middle y
+    section.
     """
     if segy.is_segy(file):
         survey, gathers = segy.read_segy_shots(file)
@@ -39,7 +43,11 @@ def plot(ctx, file: Path, output: Path, shot, wavefield: bool, model_only: bool)
     else:
         kind = io.file_format(file)
         if kind == io.MODEL:
-            plot_model(output, io.read_model(file))
+            curve = io.read_misfit(file)
+            if curve is None:
+                plot_model(output, io.read_model(file))
+            else:
+                plot_inversion(output, io.read_model(file), curve)
         elif kind == io.IMAGE:
             image = io.read_image(file)
             plot_image(output, image, image.description or "image")

@@ -1,4 +1,4 @@
-"""Figures: velocity models, shot gathers, wavefield snapshots and images (Agg, no pyplot).
+"""Figures: velocity models, inversions, gathers, wavefield snapshots, images (Agg, no pyplot).
 
 Every figure shows a z-x section (in 3D the middle y slice), distances in km when the model
 spans more than a metre and in mm otherwise.
@@ -6,6 +6,7 @@ spans more than a metre and in mm otherwise.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,11 @@ from matplotlib.figure import Figure
 GATHER_PERCENTILE = 99.0  # colour clip of gathers and images, percentile of |d|
 SNAPSHOT_PERCENTILE = 99.9  # colour clip of each wavefield snapshot, percentile of |u|
 DPI = 110
+
+
+def band_label(f_max) -> str:
+    """Name of a frequency band by its low-pass limit (Hz); None or NaN is the full band."""
+    return "full band" if f_max is None or np.isnan(f_max) else f"up to {f_max:g} Hz"
 
 
 def clip_value(a: np.ndarray, percentile: float = 99.0) -> float:
@@ -55,6 +61,32 @@ def plot_model(path: Path, model, survey=None) -> None:
     """The velocity section, with the sources and receivers of ``survey`` if given."""
     fig = Figure(figsize=(8, 4.6), layout="constrained")
     _model_axes(fig, fig.subplots(), model, survey)
+    fig.savefig(path, dpi=DPI)
+
+
+def plot_inversion(path: Path, model, curve) -> None:
+    """An inverted model beside its misfit curve (``waveback.io.MisfitCurve``), log scale.
+
+    Iterations are counted over all bands; each band's line starts at the misfit of its
+    starting model (the low-passed data of a new band have a misfit of their own).
+    """
+    fig = Figure(figsize=(13, 4.6), layout="constrained")
+    ax_model, ax_misfit = fig.subplots(1, 2, width_ratios=[1.4, 1])
+    _model_axes(fig, ax_model, model, None)
+    ax_model.set_title(
+        "inverted velocity model" + (" (middle y section)" if model.ndim == 3 else "")
+    )
+    first = 0
+    for b, initial in enumerate(curve.initial_misfit):
+        misfit = np.concatenate([[initial], curve.misfit[curve.band == b]])
+        iteration = first + np.arange(misfit.size)
+        ax_misfit.plot(iteration, misfit, "o-", ms=3, label=band_label(curve.bands[b]))
+        first = iteration[-1]
+    if np.all(np.concatenate([curve.initial_misfit, curve.misfit]) > 0):
+        ax_misfit.set_yscale("log")
+    ax_misfit.set(xlabel="iteration", ylabel="misfit ½‖d − d_obs‖²", title="misfit")
+    ax_misfit.grid(True, which="both", alpha=0.3)
+    ax_misfit.legend(fontsize="small")
     fig.savefig(path, dpi=DPI)
 
 
@@ -126,7 +158,7 @@ def plot_image(path: Path, image, title: str = "image", survey=None) -> None:
         src = np.concatenate([s.src for s in survey.shots])
         ax.plot(src[:, -1] * scale, src[:, 0] * scale, "r*", ms=8, label="sources")
         ax.legend(loc="lower left", fontsize="small")
-    ax.set(xlabel=f"x ({unit})", ylabel=f"z ({unit})", title=title)
+    ax.set(xlabel=f"x ({unit})", ylabel=f"z ({unit})", title="\n".join(textwrap.wrap(title, 70)))
     fig.savefig(path, dpi=DPI)
 
 

@@ -31,7 +31,7 @@ import waveback as wb
 from waveback import io
 from waveback.models import LAYERED_VELOCITIES, layered_2d
 from waveback.scenes import read_scene
-from waveback_cli.main import ERROR_EXIT_CODE, WavebackGroup, cli
+from waveback_cli.main import ERROR_EXIT_CODE, WavebackGroup, cli, warning_printer
 from waveback_cli.simulate import snapshot_indices
 
 REPO = Path(__file__).resolve().parent.parent
@@ -52,9 +52,9 @@ def test_version():
 def test_help_lists_options_and_demo():
     result = invoke("--help")
     assert result.exit_code == 0, result.output
-    for word in ("--version", "--verbose", "--quiet", "demo", "simulate", "plot", "info"):
+    for word in ("--version", "--verbose", "--quiet", "demo", "simulate", "image", "invert"):
         assert word in result.stdout
-    for command in ("simulate", "plot", "info", "convert", "check"):
+    for command in ("simulate", "image", "invert", "plot", "info", "convert", "check"):
         result = invoke(command, "--help")
         assert result.exit_code == 0 and "Usage: " in result.stdout, result.output
     result = invoke("demo", "--help")
@@ -199,6 +199,18 @@ def test_library_error_message_reaches_the_user_verbatim():
 def test_other_exceptions_are_not_swallowed():
     result = CliRunner().invoke(_group_raising(RuntimeError("bug")), ["boom"])
     assert result.exit_code == 1 and isinstance(result.exception, RuntimeError)
+
+
+def test_each_kind_of_library_warning_is_printed_once(capsys):
+    show = warning_printer()
+    for velocity in (1444, 1447):
+        message = f"grid dispersion: the slowest velocity {velocity} m/s gives\n  3.9 points"
+        show(UserWarning(message), UserWarning, "propagation.py", 1)
+    show(UserWarning("other: x"), UserWarning, "propagation.py", 2)
+    assert capsys.readouterr().err == (
+        "warning: grid dispersion: the slowest velocity 1444 m/s gives 3.9 points\n"
+        "warning: other: x\n"
+    )
 
 
 def _console_script():
@@ -352,6 +364,38 @@ def test_simulate_prints_a_summary_and_a_rerun_does_nothing(tiny, tmp_path):
     assert result.exit_code == 0, result.output
     assert "already holds this simulation (3 shots); nothing to do" in result.stdout
     assert (tmp_path / "s.h5").stat().st_mtime_ns == before
+
+
+def test_simulate_tdc_corrects_the_data_and_is_part_of_the_fingerprint(tiny, tmp_path):
+    _, scene, plain = tiny
+    corrected = tmp_path / "tdc.h5"
+    result = invoke("simulate", str(scene), "-o", str(corrected), "--tdc")
+    assert result.exit_code == 0, result.output
+    assert "time dispersion corrected" in result.stdout
+    survey = read_scene(scene).survey
+    for i, shot in enumerate(survey.shots):
+        d = wb.forward(
+            survey.model,
+            shot.wavelet,
+            shot.src,
+            shot.rec,
+            survey.dt,
+            time_dispersion_correction=True,
+        )
+        np.testing.assert_array_equal(io.read_gather(corrected, i), d)
+        assert not np.array_equal(io.read_gather(corrected, i), io.read_gather(plain, i))
+    assert io.read_time_dispersion_correction(corrected)
+    assert io.read_fingerprint(corrected) == io.fingerprint(survey, (), True)
+    assert io.read_fingerprint(corrected) != io.fingerprint(survey)
+    assert io.read_provenance(corrected)["command"].endswith(" --tdc")
+    assert "time dispersion corrected" in invoke("info", str(corrected)).stdout
+    before = corrected.read_bytes()
+    result = quiet("simulate", scene, "-o", corrected)  # without --tdc: another simulation
+    assert result.exit_code == ERROR_EXIT_CODE and "different simulation" in result.stderr
+    assert corrected.read_bytes() == before
+    result = quiet("simulate", scene, "-o", tmp_path / "x.h5", "--tdc", "--snapshots", 2)
+    assert result.exit_code == ERROR_EXIT_CODE and "drop --snapshots or --tdc" in result.stderr
+    assert not (tmp_path / "x.h5").exists() and not (tmp_path / "x.h5.partial").exists()
 
 
 def test_simulate_refuses_to_overwrite_a_different_dataset(tiny, tmp_path):

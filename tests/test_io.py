@@ -130,6 +130,45 @@ def test_model_and_image_files_round_trip(tmp_path):
     assert io.file_format(tmp_path / "i.h5") == io.IMAGE
 
 
+def test_model_file_of_an_inversion_keeps_its_misfit_curve(tmp_path):
+    model = small_survey().model
+    curve = io.MisfitCurve(
+        np.array([3.0, 2.0, 1.5, 0.5]),
+        np.array([0, 0, 1, 1]),
+        np.array([4.0, 2.5]),
+        np.array([8.0, np.nan]),
+    )
+    io.write_model(tmp_path / "inv.h5", model, misfit=curve)
+    back = io.read_misfit(tmp_path / "inv.h5")
+    for name, dtype, _ in io.MISFIT_LAYOUT:
+        np.testing.assert_array_equal(getattr(back, name), getattr(curve, name))
+        assert getattr(back, name).dtype == dtype
+    np.testing.assert_array_equal(io.read_model(tmp_path / "inv.h5").vp, model.vp)
+    with h5py.File(tmp_path / "inv.h5") as f:
+        assert f["inversion/bands"].attrs["units"] == "Hz"
+    io.write_model(tmp_path / "m.h5", model)
+    assert io.read_misfit(tmp_path / "m.h5") is None
+    with h5py.File(tmp_path / "inv.h5", "a") as f:
+        del f["inversion/band"]
+        f["inversion/band"] = np.array([0, 0, 1])
+    with pytest.raises(io.FormatError, match="does not match"):
+        io.read_misfit(tmp_path / "inv.h5")
+
+
+def test_time_dispersion_correction_is_recorded_and_fingerprinted(tmp_path):
+    survey = small_survey()
+    assert io.fingerprint(survey, (), True) != io.fingerprint(survey)
+    assert io.fingerprint(survey, (), False) == io.fingerprint(survey)
+    with h5py.File(tmp_path / "s.h5", "w") as f:
+        f.attrs["format"], f.attrs["format_version"] = io.SHOTS, io.FORMAT_VERSION
+        for group, g in zip(io.write_survey(f, survey, (), True), gathers_of(survey), strict=True):
+            io.write_record(group, g)
+    assert io.read_time_dispersion_correction(tmp_path / "s.h5")
+    assert io.read_fingerprint(tmp_path / "s.h5") == io.fingerprint(survey, (), True)
+    io.write_shots(tmp_path / "plain.h5", survey, gathers_of(survey))
+    assert not io.read_time_dispersion_correction(tmp_path / "plain.h5")
+
+
 def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
     survey = small_survey()
     path = tmp_path / "shots.h5"

@@ -95,6 +95,19 @@ def test_a_different_dataset_is_never_overwritten_without_overwrite(tmp_path):
     assert io.read_fingerprint(path) == io.fingerprint(other)
 
 
+def test_corrected_and_uncorrected_shots_are_never_mixed(tmp_path):
+    survey, gathers = small_survey(), gathers_of(small_survey())
+    path = tmp_path / "shots.h5"
+    with pytest.raises(Interrupted):
+        run(path, survey, gathers, stop_after=1, time_dispersion_correction=True)
+    with pytest.raises(DifferentDatasetError, match="unfinished run of a different simulation"):
+        ResumableShotFile(path, survey)
+    run(path, survey, gathers, time_dispersion_correction=True)
+    assert io.read_time_dispersion_correction(path)
+    with pytest.raises(DifferentDatasetError, match="time-dispersion correction"):
+        ResumableShotFile(path, survey)
+
+
 def test_a_foreign_file_is_not_overwritten(tmp_path):
     path = tmp_path / "notes.h5"
     path.write_text("my notes")

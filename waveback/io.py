@@ -8,14 +8,15 @@ over space an ``axes`` attribute (``"z,x"`` or ``"z,y,x"``).
 
 ``waveback-shots``
     ``/model`` (optional: data imported from SEG-Y have none), ``/time`` (``(nt,)`` s, attrs
-    ``dt``, ``nt``), ``/shots`` (attrs ``count``, ``interpolation``, ``fingerprint``) with one
-    group per shot, ``/shots/000000`` ...: ``src`` ``(nsrc, ndim)`` m, ``rec`` ``(nrec, ndim)``
-    m, ``wavelet`` ``(nt, nsrc)`` (optional), ``data`` ``(nt, nrec)`` (chunked per shot,
-    gzip-compressed) and ``wavefield`` ``(k, *shape)`` snapshots at attr ``time_index``
-    (optional).
+    ``dt``, ``nt``), ``/shots`` (attrs ``count``, ``interpolation``, ``fingerprint``,
+    ``time_dispersion_correction``) with one group per shot, ``/shots/000000`` ...: ``src``
+    ``(nsrc, ndim)`` m, ``rec`` ``(nrec, ndim)`` m, ``wavelet`` ``(nt, nsrc)`` (optional),
+    ``data`` ``(nt, nrec)`` (chunked per shot, gzip-compressed) and ``wavefield``
+    ``(k, *shape)`` snapshots at attr ``time_index`` (optional).
 ``waveback-model``
     ``/model``: dataset ``vp`` (m/s) in the group whose attributes are the :class:`Model`
-    settings (``spacing``, ``origin``, ``space_order``, ``boundary``, ``nbl``, ...).
+    settings (``spacing``, ``origin``, ``space_order``, ``boundary``, ``nbl``, ...); a model
+    from an inversion also has ``/inversion`` (its :class:`MisfitCurve`).
 ``waveback-image``
     ``/image`` with attrs ``spacing``, ``origin`` (m) and ``description``.
 
@@ -45,6 +46,13 @@ SHOTS = "waveback-shots"
 MODEL = "waveback-model"
 IMAGE = "waveback-image"
 FORMATS = (SHOTS, MODEL, IMAGE)
+#: ``/inversion`` of a model file: the :class:`MisfitCurve` fields as (dataset, type, units).
+MISFIT_LAYOUT = (
+    ("misfit", np.float64, "data units squared"),
+    ("band", np.int64, "1"),
+    ("initial_misfit", np.float64, "data units squared"),
+    ("bands", np.float64, "Hz"),
+)
 #: Target size (bytes) of one chunk of a shot gather; a chunk never spans two shots.
 CHUNK_BYTES = 4 * 2**20
 #: Model settings stored as attributes of ``/model``, beside ``spacing`` and ``origin``.
@@ -61,6 +69,28 @@ MODEL_SETTINGS = (
 
 class FormatError(ValueError):
     """A file that is not, or not a well-formed, waveback HDF5 file of the expected kind."""
+
+
+@dataclass(frozen=True)
+class MisfitCurve:
+    """The misfit history of an inversion, stored with the model it produced.
+
+    Attributes
+    ----------
+    misfit : (niter,) ndarray
+        The misfit (half the squared L2 norm of the data residual) after each iteration.
+    band : (niter,) ndarray of int
+        The frequency band (index into ``bands``) of each iteration.
+    initial_misfit : (nstarted,) ndarray
+        The misfit of the starting model of each band, in band order.
+    bands : (nbands,) ndarray
+        Upper frequency (Hz) of each band's low-pass; NaN for the full band.
+    """
+
+    misfit: np.ndarray
+    band: np.ndarray
+    initial_misfit: np.ndarray
+    bands: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -103,10 +133,22 @@ def atomic_h5(path, file_format: str, command: str = "", parameters: str = ""):
         raise
 
 
-def write_model(path, model: Model, *, command: str = "", parameters: str = "") -> None:
-    """Write ``model`` (velocity and settings) as a ``waveback-model`` file, atomically."""
+def write_model(
+    path,
+    model: Model,
+    *,
+    command: str = "",
+    parameters: str = "",
+    misfit: MisfitCurve | None = None,
+) -> None:
+    """Write ``model`` (velocity and settings) as a ``waveback-model`` file, atomically.
+
+    ``misfit``, the history of the inversion that produced the model, goes to ``/inversion``.
+    """
     with atomic_h5(path, MODEL, command, parameters) as f:
         write_model_group(f, model)
+        if misfit is not None:
+            _write_misfit(f, misfit)
 
 
 def write_image(path, image, spacing, origin, *, description="", command="", parameters="") -> None:
@@ -157,8 +199,16 @@ def write_shots(
             raise ValueError(f"got {count} gathers for {len(survey.shots)} shots")
 
 
-def write_survey(f: h5py.Group, survey: Survey, snapshots: Sequence[int] = ()) -> list:
-    """Write the model, time axis and acquisition of ``survey``; return the shot groups."""
+def write_survey(
+    f: h5py.Group,
+    survey: Survey,
+    snapshots: Sequence[int] = (),
+    time_dispersion_correction: bool = False,
+) -> list:
+    """Write the model, time axis and acquisition of ``survey``; return the shot groups.
+
+    ``time_dispersion_correction`` records whether the gathers were simulated with it.
+    """
     if survey.model is not None:
         write_model_group(f, survey.model)
     t = f.create_dataset("time", data=survey.time)
@@ -168,7 +218,8 @@ def write_survey(f: h5py.Group, survey: Survey, snapshots: Sequence[int] = ()) -
     shots = f.create_group("shots")
     shots.attrs["count"] = len(survey.shots)
     shots.attrs["interpolation"] = survey.interpolation
-    shots.attrs["fingerprint"] = fingerprint(survey, snapshots)
+    shots.attrs["fingerprint"] = fingerprint(survey, snapshots, time_dispersion_correction)
+    shots.attrs["time_dispersion_correction"] = bool(time_dispersion_correction)
     groups = []
     for i, shot in enumerate(survey.shots):
         g = shots.create_group(shot_name(i))
@@ -220,12 +271,15 @@ def shot_name(i: int) -> str:
     return f"{i:06d}"
 
 
-def fingerprint(survey: Survey, snapshots: Sequence[int] = ()) -> str:
+def fingerprint(
+    survey: Survey, snapshots: Sequence[int] = (), time_dispersion_correction: bool = False
+) -> str:
     """SHA-256 (hex) of everything that determines a simulation's output.
 
     The model (velocities and settings), ``dt``, ``nt``, the interpolation, every shot's
-    positions and wavelets, and the snapshot indices. Two runs with equal fingerprints write
-    the same data.
+    positions and wavelets, the snapshot indices, and whether the time dispersion is
+    corrected (only hashed when it is, so the fingerprints of uncorrected simulations do not
+    depend on this setting). Two runs with equal fingerprints write the same data.
     """
     h = hashlib.sha256()
 
@@ -244,6 +298,8 @@ def fingerprint(survey: Survey, snapshots: Sequence[int] = ()) -> str:
     for shot in survey.shots:
         add(np.asarray(shot.src, np.float64), np.asarray(shot.rec, np.float64))
         add(None if shot.wavelet is None else np.asarray(shot.wavelet, np.float64))
+    if time_dispersion_correction:
+        add("time_dispersion_correction")
     return h.hexdigest()
 
 
@@ -314,6 +370,12 @@ def read_fingerprint(path) -> str:
         return _text(_attr(path, _group(path, f, "shots"), "fingerprint"))
 
 
+def read_time_dispersion_correction(path) -> bool:
+    """Whether the gathers of a ``waveback-shots`` file were simulated with the correction."""
+    with open_file(path, (SHOTS,)) as f:
+        return bool(_group(path, f, "shots").attrs.get("time_dispersion_correction", False))
+
+
 def read_model(path) -> Model:
     """The :class:`Model` of a ``waveback-model`` file, or the model of a shot file."""
     with open_file(path, (MODEL, SHOTS)) as f:
@@ -322,6 +384,20 @@ def read_model(path) -> Model:
                 f"{path} holds no velocity model (data imported without one); give a model file"
             )
         return _read_model_group(path, f["model"])
+
+
+def read_misfit(path) -> MisfitCurve | None:
+    """The misfit history stored with an inverted model, or None for any other model file."""
+    with open_file(path, (MODEL,)) as f:
+        if "inversion" not in f:
+            return None
+        g = _group(path, f, "inversion")
+        curve = MisfitCurve(
+            *(np.asarray(_dataset(path, g, name)[()], dtype) for name, dtype, _ in MISFIT_LAYOUT)
+        )
+    if curve.band.shape != curve.misfit.shape or np.any(curve.band >= curve.bands.size):
+        raise FormatError(f"{path}: /inversion/band does not match /inversion/misfit and bands")
+    return curve
 
 
 def read_image(path) -> Image:
@@ -388,6 +464,13 @@ def read_wavefield(path, i: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 # ---------------------------------------------------------------------------------- helpers
+
+
+def _write_misfit(f: h5py.Group, curve: MisfitCurve) -> None:
+    g = f.create_group("inversion")
+    for name, dtype, units in MISFIT_LAYOUT:
+        ds = g.create_dataset(name, data=np.asarray(getattr(curve, name), dtype=dtype))
+        ds.attrs["units"] = units
 
 
 def _read_model_group(path, g) -> Model:

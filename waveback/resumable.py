@@ -45,6 +45,9 @@ class ResumableShotFile:
         Time indices of the wavefield snapshots stored with every shot.
     command, parameters : str
         Provenance written into the final file.
+    time_dispersion_correction : bool
+        The gathers are simulated with the correction; part of the fingerprint, so corrected
+        and uncorrected shots are never mixed.
     overwrite : bool
         Replace a ``path`` that holds something else, and discard parts of another run.
 
@@ -64,13 +67,15 @@ class ResumableShotFile:
         *,
         command: str = "",
         parameters: str = "",
+        time_dispersion_correction: bool = False,
         overwrite: bool = False,
     ):
         self.path = Path(path)
         self.parts = self.path.with_name(self.path.name + ".partial")
         self.survey, self.snapshots = survey, tuple(int(n) for n in snapshots)
         self.command, self.parameters = command, parameters
-        self.fingerprint = io.fingerprint(survey, self.snapshots)
+        self.tdc = bool(time_dispersion_correction)
+        self.fingerprint = io.fingerprint(survey, self.snapshots, self.tdc)
         self.complete = False
         if self.path.is_dir():
             raise IsADirectoryError(f"output {self.path} is a directory; give a file name")
@@ -84,7 +89,8 @@ class ResumableShotFile:
             if found != self.fingerprint:
                 raise DifferentDatasetError(
                     f"{self.path} already holds a different simulation (another model, "
-                    f"acquisition, time axis or snapshots); choose another output path or "
+                    f"acquisition, time axis, snapshots or time-dispersion correction); choose "
+                    f"another output path or "
                     f"overwrite it (--overwrite)"
                 )
             self.complete = True
@@ -124,7 +130,8 @@ class ResumableShotFile:
         if missing:
             raise RuntimeError(f"cannot finish {self.path}: shots {missing} are not committed")
         with io.atomic_h5(self.path, io.SHOTS, self.command, self.parameters) as f:
-            for i, group in enumerate(io.write_survey(f, self.survey, self.snapshots)):
+            groups = io.write_survey(f, self.survey, self.snapshots, self.tdc)
+            for i, group in enumerate(groups):
                 io.write_record(group, *self._read_part(i), self.snapshots)
         shutil.rmtree(self.parts, ignore_errors=True)
         self.complete = True

@@ -1,0 +1,152 @@
+"""``waveback image``: reverse-time migration of a shot file into an HDF5 image file.
+
+The image is :func:`waveback.rtm` of every shot, stacked: the exact adjoint of the Born
+operator applied to the data after the direct wave is removed, divided by the source
+illumination and Laplacian-filtered (each step optional). It is written atomically with
+its provenance.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import click
+
+import waveback as wb
+from waveback import io
+
+from .recorded import (
+    MEMORY_HELP,
+    check_memory,
+    check_output,
+    command_line,
+    first_shot_plan,
+    load_model,
+    load_recorded,
+    parameters,
+)
+from .wavelet import HELP as WAVELET_HELP
+
+log = logging.getLogger("waveback_cli")
+
+#: ``--direct`` choices and what they do, in the image's description.
+DIRECT = {
+    "none": "direct wave kept",
+    "subtract": "direct wave subtracted",
+    "mute": "direct wave muted",
+}
+
+
+def describe(model_path: Path, direct: str, illumination: bool, laplacian: bool, tdc: bool):
+    """The image's one-line description: method, migration model and processing."""
+    steps = [DIRECT[direct]]
+    steps += ["illumination-compensated"] if illumination else []
+    steps += ["Laplacian-filtered"] if laplacian else []
+    steps += ["time-dispersion corrected"] if tdc else []
+    return f"reverse-time migration in {model_path.name}: {', '.join(steps)}"
+
+
+@click.command()
+@click.argument("shots", type=click.Path(path_type=Path))
+@click.option(
+    "--model",
+    "model_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Migration model: a model file, a shot file (its model), or a .npy velocity (m/s) "
+    "on the shot file's grid.",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The HDF5 image file to write (IMAGE.h5).",
+)
+@click.option("--wavelet", help=WAVELET_HELP)
+@click.option(
+    "--direct",
+    type=click.Choice(list(DIRECT)),
+    default="subtract",
+    show_default=True,
+    help="Direct arrival: subtract the data modelled in the migration model, mute each trace "
+    "until it has passed, or keep it.",
+)
+@click.option(
+    "--illumination/--no-illumination",
+    default=True,
+    show_default=True,
+    help="Divide by the source illumination (sum over shots and time of the squared source "
+    "wavefield), balancing shallow and deep.",
+)
+@click.option(
+    "--laplacian/--no-laplacian",
+    default=True,
+    show_default=True,
+    help="Apply -Laplacian to the image against low-wavenumber backscattering artefacts.",
+)
+@click.option("--memory", default="auto", show_default=True, help=MEMORY_HELP)
+@click.option("--tdc", is_flag=True, help="Image with the time-dispersion-corrected operators.")
+@click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
+@click.pass_context
+def image(
+    ctx: click.Context,
+    shots: Path,
+    model_path: Path,
+    output: Path,
+    wavelet: str | None,
+    direct: str,
+    illumination: bool,
+    laplacian: bool,
+    memory: str,
+    tdc: bool,
+    overwrite: bool,
+) -> None:
+    """Image the shots of SHOTS (a shot file) by reverse-time migration in --model.
+
+    The migration model should be smooth (reflections come from the data, not from it); its
+    grid may differ from the survey's, as long as every source and receiver lies inside it.
+    Writes the model-shaped image, stacked over shots, with its grid to OUTPUT. With -v the
+    storage plan of every shot's backward sweep is logged.
+    """
+    quiet = ctx.obj["quiet"]
+    start = time.perf_counter()
+    check_output(output, overwrite)
+    check_memory(memory)
+    survey, gathers = load_recorded(shots, wavelet)
+    model = load_model(model_path, survey)
+    log.info("migration model %s: %r", model_path, model)
+    plan = first_shot_plan(model, survey, memory, tdc)
+    result = wb.rtm(
+        model,
+        survey.shots,
+        gathers,
+        survey.dt,
+        survey.interpolation,
+        direct=None if direct == "none" else direct,
+        illumination=illumination,
+        laplacian=laplacian,
+        memory=memory,
+        progress=not quiet,
+        time_dispersion_correction=tdc,
+    )
+    description = describe(model_path, direct, illumination, laplacian, tdc)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    io.write_image(
+        output,
+        result.astype(model.dtype),
+        model.spacing,
+        model.origin,
+        description=description,
+        command=command_line(ctx),
+        parameters=parameters(ctx),
+    )
+    if quiet:
+        return
+    shape = " x ".join(map(str, model.shape))
+    click.echo(f"wrote {output}: {len(survey.shots)} shot(s) imaged on a {shape} grid")
+    click.echo(description)
+    click.echo(f"backward sweep of the first shot: {plan}")
+    click.echo(f"wall time {time.perf_counter() - start:.1f} s")

@@ -1,0 +1,123 @@
+"""What the commands that process recorded data (``image``, ``invert``) share.
+
+Reading the shot file with a wavelet for data that carry none, the model to work in (a model
+file, a shot file's model, or a ``.npy`` velocity on the shot file's grid), the ``--memory``
+option, the guard that keeps an existing output unless ``--overwrite``, and the provenance
+(command line and parameters) written into the output.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import Path
+
+import click
+import numpy as np
+
+import waveback as wb
+from waveback import dispersion, io
+from waveback.acquisition import Survey, with_wavelet
+from waveback.checkpointing import parse_memory
+from waveback.model import Model
+
+from .wavelet import load_wavelet
+
+MEMORY_HELP = (
+    "Memory budget of each shot's backward sweep: auto (half the available memory), full "
+    "(store every time step), or a size such as 700MiB, 2GB or a number of bytes; "
+    "checkpointing is used when full storage does not fit. The result does not depend on it."
+)
+
+
+def load_recorded(path: Path, wavelet: str | None) -> tuple[Survey, list[np.ndarray]]:
+    """The survey of the shot file at ``path`` and its gathers ``(nt, nrec)``, one per shot.
+
+    ``wavelet`` (a ``--wavelet`` spec, see :func:`waveback_cli.wavelet.load_wavelet`) is
+    fired by every source of data that carry no wavelet; it is refused for data that do.
+    """
+    survey = io.read_survey(path)
+    stored = all(shot.wavelet is not None for shot in survey.shots)
+    if wavelet is not None:
+        if stored:
+            raise ValueError(
+                f"{path} stores the source wavelets of its shots; --wavelet is for data that "
+                f"carry none (e.g. imported from SEG-Y): drop it"
+            )
+        survey = with_wavelet(survey, load_wavelet(wavelet, survey.dt, survey.nt))
+    elif not stored:
+        raise ValueError(
+            f"{path} holds no source wavelet (data imported from SEG-Y): give one with "
+            f"--wavelet, e.g. --wavelet ricker:15 for a 15 Hz Ricker"
+        )
+    return survey, [io.read_gather(path, i) for i in range(len(survey.shots))]
+
+
+def load_model(path: Path, survey: Survey) -> Model:
+    """The model of ``--model PATH``: a model file, a shot file's model, or a ``.npy`` velocity.
+
+    A ``.npy`` file holds a velocity (m/s) on the grid of ``survey``'s model, whose spacing,
+    origin and boundary settings it takes.
+    """
+    if path.suffix.lower() != ".npy":
+        return io.read_model(path)
+    if survey.model is None:
+        raise ValueError(
+            f"--model {path}: a .npy velocity takes the grid of the shot file's model, and this "
+            f"shot file has none; give a model file (waveback convert --model makes one)"
+        )
+    if not path.is_file():
+        raise FileNotFoundError(f"--model {path}: no such file")
+    vp = np.load(path, allow_pickle=False)
+    if vp.shape != survey.model.shape:
+        raise ValueError(
+            f"--model {path}: the velocity must have the shot file's grid shape "
+            f"{survey.model.shape} (z first), got {vp.shape}"
+        )
+    return survey.model.with_vp(vp)
+
+
+def check_memory(memory: str) -> str:
+    """``memory`` unchanged once it parses (see :func:`waveback.checkpointing.parse_memory`)."""
+    try:
+        parse_memory(memory)
+    except ValueError:
+        raise ValueError(
+            f"--memory {memory}: give auto, full, a number of bytes or a size such as 700MiB"
+        ) from None
+    return memory
+
+
+def first_shot_plan(model: Model, survey: Survey, memory: str, tdc: bool):
+    """The storage plan of the first shot's backward sweep (:func:`waveback.gradient_plan`)."""
+    nt = dispersion.simulated_steps(survey.nt) if tdc else survey.nt
+    return wb.gradient_plan(model, nt, survey.dt, memory, survey.shots[0].rec.shape[0])
+
+
+def check_output(path: Path, overwrite: bool) -> None:
+    """Refuse an output path that is a directory, or an existing file without --overwrite."""
+    if path.is_dir():
+        raise IsADirectoryError(f"output {path} is a directory; give a file name")
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} exists; choose another name or pass --overwrite")
+
+
+def command_line(ctx: click.Context) -> str:
+    """The command being run as one shell line, every option spelled out (defaults included)."""
+    words = ["waveback", ctx.info_name]
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name)
+        if isinstance(param, click.Argument):
+            words.append(str(value))
+        elif getattr(param, "is_flag", False):
+            names = param.opts if value else param.secondary_opts
+            words.extend(names[:1])
+        elif value is not None:
+            words.extend([max(param.opts, key=len), str(value)])
+    return shlex.join(words)
+
+
+def parameters(ctx: click.Context, **resolved) -> str:
+    """The command's parameters as JSON, with the values it derived from them (``resolved``)."""
+    values = {**ctx.params, **resolved}
+    return json.dumps({k: str(v) if isinstance(v, Path) else v for k, v in values.items()})
