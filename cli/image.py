@@ -118,7 +118,7 @@ def image(
     survey, gathers = load_recorded(shots, wavelet)
     model = load_model(model_path, survey)
     log.info("migration model %s: %r", model_path, model)
-    plan = first_shot_plan(model, survey, memory, tdc)
+    plan = first_shot_plan(model, survey, memory, tdc, illumination)
     result = wb.rtm(
         model,
         survey.shots,

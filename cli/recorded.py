@@ -88,10 +88,13 @@ def check_memory(memory: str) -> str:
     return memory
 
 
-def first_shot_plan(model: Model, survey: Survey, memory: str, tdc: bool):
+def first_shot_plan(
+    model: Model, survey: Survey, memory: str, tdc: bool, illumination: bool = False
+):
     """The storage plan of the first shot's backward sweep (:func:`waveback.gradient_plan`)."""
     nt = dispersion.simulated_steps(survey.nt) if tdc else survey.nt
-    return wb.gradient_plan(model, nt, survey.dt, memory, survey.shots[0].rec.shape[0])
+    nrec = survey.shots[0].rec.shape[0]
+    return wb.gradient_plan(model, nt, survey.dt, memory, nrec, illumination)
 
 
 def check_output(path: Path, overwrite: bool) -> None:

@@ -184,15 +184,17 @@ def image_sweep(
     return g, None if illum is None else prop.interior(illum).copy()
 
 
-def gradient_plan(model, nt, dt, memory="auto", nrec=0):
-    """The storage :func:`gradient` chooses for ``nt`` steps under ``memory``.
+def gradient_plan(model, nt, dt, memory="auto", nrec=0, illumination=False):
+    """The storage :func:`gradient` (or :func:`image_sweep`) chooses for ``nt`` steps.
 
     Returns a :class:`waveback.checkpointing.Plan`: full storage or the number of
     checkpoints, the forward steps executed (recomputation factor) and the predicted peak
-    memory of the arrays (``nrec`` receivers count for the residual).
+    memory of the arrays (``nrec`` receivers count for the residual; ``illumination`` for the
+    extra field of :func:`image_sweep`).
     """
     prop = Propagator(model, dt)
-    return _plan(prop, prop.new_state(), nt, memory, nt * nrec * model.dtype.itemsize)
+    extra = nt * nrec * model.dtype.itemsize + (prop.w2.nbytes if illumination else 0)
+    return _plan(prop, prop.new_state(), nt, memory, extra)
 
 
 def _plan(prop, state, nt, memory, extra_bytes):
