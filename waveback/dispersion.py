@@ -61,6 +61,8 @@ import warnings
 import numpy as np
 from scipy.fft import irfft, next_fast_len, rfft
 
+from .wavelets import check_time_step
+
 #: Half-phase :math:`\theta = \omega\Delta t/2` of the simulated frequency up to which the
 #: transforms are exact: half of the :math:`\pi/2` where the inverse warp breaks down.
 BAND_HALF_PHASE = 0.25 * np.pi
@@ -84,7 +86,7 @@ def band_limit(dt) -> float:
     :data:`BAND_HALF_PHASE`: the frequency whose simulated counterpart has
     :math:`\\omega \\Delta t / 2 = \\theta_b`.
     """
-    return float(np.sin(BAND_HALF_PHASE) / (np.pi * _check_dt(dt)))
+    return float(np.sin(BAND_HALF_PHASE) / (np.pi * check_time_step(dt)))
 
 
 def simulated_steps(nt) -> int:
@@ -127,7 +129,7 @@ def add_time_dispersion(traces, dt, nt=None):
         :func:`band_limit`, where the transform tapers the spectrum away.
     """
     x = _check_traces(traces)
-    dt = _check_dt(dt)
+    dt = check_time_step(dt)
     nt = x.shape[0] if nt is None else _check_length(nt, "nt")
     _warn_outside_band(x, dt)
     return _apply(_matrix(nt, x.shape[0], False), x)
@@ -140,7 +142,7 @@ def add_time_dispersion_adjoint(traces, dt, nt):
     Returns ``(nt, ...)``, the input length of the forward map, in the input's floating dtype.
     """
     y = _check_traces(traces)
-    _check_dt(dt)
+    check_time_step(dt)
     return _apply(_matrix(y.shape[0], _check_length(nt, "nt"), False).T, y)
 
 
@@ -166,7 +168,7 @@ def remove_time_dispersion(traces, dt, nt=None):
         In the input's floating dtype (float64 for integers).
     """
     x = _check_traces(traces)
-    _check_dt(dt)
+    check_time_step(dt)
     nt = x.shape[0] if nt is None else _check_length(nt, "nt")
     return _apply(_matrix(nt, x.shape[0], True), x)
 
@@ -179,7 +181,7 @@ def remove_time_dispersion_adjoint(traces, dt, nt):
     for the adjoint of a corrected simulation.
     """
     y = _check_traces(traces)
-    _check_dt(dt)
+    check_time_step(dt)
     return _apply(_matrix(y.shape[0], _check_length(nt, "nt"), True).T, y)
 
 
@@ -299,16 +301,6 @@ def _check_traces(traces):
     if not np.all(np.isfinite(x)):
         raise ValueError("traces contain NaN or infinite samples")
     return x
-
-
-def _check_dt(dt):
-    try:
-        dt = float(dt)
-    except (TypeError, ValueError):
-        raise TypeError(f"dt must be a number of seconds, got {dt!r}") from None
-    if not np.isfinite(dt) or dt <= 0:
-        raise ValueError(f"dt must be a positive number of seconds, got {dt!r}")
-    return dt
 
 
 def _check_length(n, name):

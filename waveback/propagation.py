@@ -28,7 +28,7 @@ from . import dispersion, kernels
 from .boundaries import cpml_coefficients, layer_depth, sponge_factor
 from .geometry import check_points, point_stencils
 from .stencils import first_derivative_coefficients, second_derivative_coefficients
-from .wavelets import max_frequency
+from .wavelets import check_time_step, max_frequency
 
 #: Points per wavelength at the wavelet's highest significant frequency below which the
 #: dispersion of each Laplacian order becomes visible (about 1 % phase error).
@@ -533,12 +533,7 @@ def _steps(nt, progress, reverse=False):
 
 
 def _check_dt(model, dt) -> float:
-    try:
-        dt = float(dt)
-    except (TypeError, ValueError):
-        raise TypeError(f"dt must be a number of seconds, got {dt!r}") from None
-    if not np.isfinite(dt) or dt <= 0:
-        raise ValueError(f"dt must be a positive number of seconds, got {dt!r}")
+    dt = check_time_step(dt)
     limit = model.critical_dt()
     if dt > limit:
         raise ValueError(

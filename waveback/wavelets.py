@@ -9,6 +9,17 @@ from __future__ import annotations
 import numpy as np
 
 
+def check_time_step(dt) -> float:
+    """``dt`` as a float, refused unless it is a finite positive number of seconds."""
+    try:
+        dt = float(dt)
+    except (TypeError, ValueError):
+        raise TypeError(f"dt must be a number of seconds, got {dt!r}") from None
+    if not np.isfinite(dt) or dt <= 0:
+        raise ValueError(f"dt must be a positive number of seconds, got {dt!r}")
+    return dt
+
+
 def _time_axis(dt: float, nt: int) -> np.ndarray:
     if dt <= 0 or int(nt) != nt or nt < 1:
         raise ValueError(f"need dt > 0 and an integer nt >= 1, got dt={dt!r}, nt={nt!r}")
