@@ -1,11 +1,13 @@
 """waveback: finite-difference acoustic wave propagation and its exact adjoint."""
 
+from .executors import ShotFailures, make_executor
 from .geometry import plane_wave_delays
 from .imaging import born_operator, lsrtm, rtm
 from .inversion import fwi, misfit_gradient
 from .linearised import born, gradient, gradient_plan, gradient_to_velocity
 from .model import Model
 from .propagation import Propagator, adjoint, adjoint_initial_pressure, forward
+from .simulation import simulate
 from .stencils import critical_dt
 from .wavelets import delayed, gaussian_derivative, ricker, tone_burst
 
@@ -26,6 +28,9 @@ __all__ = [
     "born_operator",
     "fwi",
     "misfit_gradient",
+    "simulate",
+    "make_executor",
+    "ShotFailures",
     "critical_dt",
     "ricker",
     "gaussian_derivative",

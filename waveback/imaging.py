@@ -30,9 +30,12 @@ exposes it as a :class:`scipy.sparse.linalg.LinearOperator` (``matvec`` = :func:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy.sparse.linalg import LinearOperator, lsqr
 
+from . import executors
 from .linearised import born, gradient, image_sweep
 from .propagation import forward
 
@@ -55,6 +58,7 @@ def rtm(
     memory="auto",
     progress=False,
     time_dispersion_correction=False,
+    executor=None,
 ):
     """Reverse-time migration of several shots, stacked.
 
@@ -91,54 +95,107 @@ def rtm(
         Show progress bars over shots and time steps.
     time_dispersion_correction : bool
         Image with the time-dispersion-corrected operators (:mod:`waveback.dispersion`).
+    executor : None, {"serial", "local", "dask"} or executor, optional
+        Where the shots run (:mod:`waveback.executors`); None runs them here, one after the
+        other. The stack adds the shots in index order whatever the executor, so the image
+        is bitwise the same.
 
     Returns
     -------
     ndarray
         The model-shaped image, float64.
+
+    Raises
+    ------
+    waveback.executors.ShotFailures
+        After the other shots have run, listing each shot that failed and why.
     """
     if direct not in DIRECT:
         raise ValueError(f"direct must be one of {DIRECT}, got {direct!r}")
     shots, data = _check_shots(shots, data)
     image = np.zeros(model.shape)
     illum = np.zeros(model.shape) if illumination else None
-    tdc = time_dispersion_correction
-    for shot, d in _over_shots(shots, data, progress):
-        d = np.asarray(d, dtype=np.float64)
-        if direct == "subtract":
-            d = d - forward(
-                background if background is not None else model,
-                shot.wavelet,
-                shot.src,
-                shot.rec,
-                dt,
-                interpolation,
-                time_dispersion_correction=tdc,
-            )
-        elif direct == "mute":
-            velocity = mute_velocity or float(model.vp.max())
-            d = mute(d, shot.src, shot.rec, dt, velocity, _duration(shot.wavelet, dt))
-        g, ill = image_sweep(
+    with executors.resolve(executor) as ex:
+        job = ImageJob(
             model,
-            d,
-            shot.wavelet,
-            shot.src,
-            shot.rec,
             dt,
             interpolation,
-            memory=memory,
-            progress=progress,
-            illumination=illumination,
-            time_dispersion_correction=tdc,
+            direct,
+            background,
+            mute_velocity,
+            illumination,
+            memory,
+            time_dispersion_correction,
+            progress and ex.in_process,
         )
-        image += g
-        if illumination:
-            illum += ill
+        items = ((i, pair) for i, pair in enumerate(zip(shots, data, strict=True)))
+        arrivals = _counted(ex.map_shots(image_shot, job, items), len(shots), progress)
+        for _, (g, ill) in executors.in_order(arrivals, range(len(shots))):
+            image += g
+            if illumination:
+                illum += ill
     if illumination:
         image /= illum + epsilon * illum.max()
     if laplacian:
         image = laplacian_filter(image, model.spacing)
     return image
+
+
+@dataclass(frozen=True)
+class ImageJob:
+    """The inputs every shot of :func:`rtm` shares (sent to each worker once).
+
+    The attributes are :func:`rtm`'s parameters of the same names; ``progress`` asks for the
+    time-step progress bars of each shot (only useful in this process).
+    """
+
+    model: object
+    dt: float
+    interpolation: str = "linear"
+    direct: str | None = None
+    background: object = None
+    mute_velocity: float | None = None
+    illumination: bool = False
+    memory: object = "auto"
+    time_dispersion_correction: bool = False
+    progress: bool = False
+
+
+def image_shot(job: ImageJob, shot, data):
+    """One shot's image and source illumination ``(g, illum)`` (illum None unless asked for).
+
+    The shot function of :func:`rtm`: the direct arrival is removed from ``data`` as
+    ``job.direct`` says, then :func:`waveback.linearised.image_sweep` migrates it. Both are
+    model-shaped, in the model's dtype.
+    """
+    model, dt, tdc = job.model, job.dt, job.time_dispersion_correction
+    d = np.asarray(data, dtype=np.float64)
+    if job.direct == "subtract":
+        d = d - forward(
+            job.background if job.background is not None else model,
+            shot.wavelet,
+            shot.src,
+            shot.rec,
+            dt,
+            job.interpolation,
+            time_dispersion_correction=tdc,
+        )
+    elif job.direct == "mute":
+        velocity = job.mute_velocity or float(model.vp.max())
+        d = mute(d, shot.src, shot.rec, dt, velocity, _duration(shot.wavelet, dt))
+    return image_sweep(
+        model,
+        d,
+        shot.wavelet,
+        shot.src,
+        shot.rec,
+        dt,
+        job.interpolation,
+        memory=executors.shot_memory(job.memory),
+        progress=job.progress,
+        illumination=job.illumination,
+        time_dispersion_correction=tdc,
+    )
 
 
 def mute(data, src, rec, dt, velocity, duration, taper=None):
@@ -296,13 +353,17 @@ def _check_shots(shots, data):
     return shots, data
 
 
-def _over_shots(shots, data, progress):
-    pairs = zip(shots, data, strict=True)
+def _counted(arrivals, total, progress):
+    """Pass ``(i, result)`` pairs through, counting them on a progress bar over shots."""
     if not progress:
-        return pairs
+        yield from arrivals
+        return
     from tqdm.auto import tqdm
 
-    return tqdm(pairs, total=len(shots), desc="shots", unit="shot")
+    with tqdm(total=total, desc="shots", unit="shot") as bar:
+        for pair in arrivals:
+            bar.update()
+            yield pair
 
 
 def _duration(wavelet, dt, level=0.01):

@@ -29,6 +29,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.signal import butter, sosfiltfilt
 
+from . import executors
 from .linearised import gradient, gradient_to_velocity
 from .propagation import forward
 
@@ -45,6 +46,7 @@ def misfit_gradient(
     *,
     memory="auto",
     time_dispersion_correction=False,
+    executor=None,
 ):
     """:math:`\\Phi` and its gradient with respect to ``m = 1/vp²`` summed over shots.
 
@@ -60,6 +62,10 @@ def misfit_gradient(
         Memory budget of each gradient (see :func:`waveback.gradient`).
     time_dispersion_correction : bool
         Model and differentiate with the corrected operators (:mod:`waveback.dispersion`).
+    executor : None, {"serial", "local", "dask"} or executor, optional
+        Where the shots run (:mod:`waveback.executors`); None runs them here, one after the
+        other. The sums run in shot order whatever the executor, so the result is bitwise
+        the same.
 
     Returns
     -------
@@ -67,34 +73,67 @@ def misfit_gradient(
         :math:`\\tfrac12 \\sum_i \\|F_i(m) - d_i\\|^2`.
     g : ndarray
         Model-shaped float64 gradient with respect to ``m``, shots summed in order.
+
+    Raises
+    ------
+    waveback.executors.ShotFailures
+        After the other shots have run, listing each shot that failed and why.
     """
+    shots, data = list(shots), list(data)
+    if len(shots) != len(data):
+        raise ValueError(f"{len(shots)} shots but {len(data)} gathers: give one gather per shot")
     phi, g = 0.0, np.zeros(model.shape)
-    for shot, d in zip(shots, data, strict=True):
-        tdc = time_dispersion_correction
-        residual = (
-            forward(
-                model,
-                shot.wavelet,
-                shot.src,
-                shot.rec,
-                dt,
-                interpolation,
-                time_dispersion_correction=tdc,
-            )
-            - d
-        )
-        phi += 0.5 * float(np.sum(residual.astype(np.float64) ** 2))
-        g += gradient(
+    with executors.resolve(executor) as ex:
+        job = MisfitJob(model, dt, interpolation, memory, time_dispersion_correction)
+        items = ((i, pair) for i, pair in enumerate(zip(shots, data, strict=True)))
+        arrivals = ex.map_shots(misfit_gradient_shot, job, items)
+        for _, (phi_shot, g_shot) in executors.in_order(arrivals, range(len(shots))):
+            phi += phi_shot
+            g += g_shot
+    return phi, g
+
+
+@dataclass(frozen=True)
+class MisfitJob:
+    """The inputs every shot of :func:`misfit_gradient` shares (sent to each worker once)."""
+
+    model: object
+    dt: float
+    interpolation: str = "linear"
+    memory: object = "auto"
+    time_dispersion_correction: bool = False
+
+
+def misfit_gradient_shot(job: MisfitJob, shot, data):
+    """One shot's misfit :math:`\\tfrac12\\|F(m) - d\\|^2` (float) and its gradient in ``m``.
+
+    The shot function of :func:`misfit_gradient`; the gradient is in the model's dtype.
+    """
+    model, dt, tdc = job.model, job.dt, job.time_dispersion_correction
+    residual = (
+        forward(
             model,
-            residual,
             shot.wavelet,
             shot.src,
             shot.rec,
             dt,
-            interpolation,
-            memory=memory,
+            job.interpolation,
             time_dispersion_correction=tdc,
         )
+        - data
+    )
+    phi = 0.5 * float(np.sum(residual.astype(np.float64) ** 2))
+    g = gradient(
+        model,
+        residual,
+        shot.wavelet,
+        shot.src,
+        shot.rec,
+        dt,
+        job.interpolation,
+        memory=executors.shot_memory(job.memory),
+        time_dispersion_correction=tdc,
+    )
     return phi, g
 
 
@@ -153,6 +192,7 @@ def fwi(
     callback=None,
     progress=False,
     time_dispersion_correction=False,
+    executor=None,
 ):
     """Full-waveform inversion by L-BFGS-B with velocity bounds and frequency continuation.
 
@@ -188,6 +228,10 @@ def fwi(
         Log the misfit of every iteration at INFO level.
     time_dispersion_correction : bool
         Invert with the time-dispersion-corrected operators (:mod:`waveback.dispersion`).
+    executor : None, {"serial", "local", "dask"} or executor, optional
+        Where each misfit evaluation runs its shots (:mod:`waveback.executors`); None runs
+        them here. A kind given by name is started once for the whole inversion. The
+        gradients, hence the iterates, are bitwise the same for every executor.
 
     Returns
     -------
@@ -223,22 +267,24 @@ def fwi(
         if callback is not None:
             callback(b, n, phi, result.vp)
 
-    for b in range(start_band, len(bands)):
-        band_data = [lowpass(d, dt, bands[b]).astype(model.dtype) for d in data]
-        band_shots = [type(s)(s.src, s.rec, lowpass(s.wavelet, dt, bands[b])) for s in shots]
-        remaining = iterations - (done if b == start_band else 0)
-        if remaining <= 0:
-            continue
-        problem = (model, band_shots, band_data, dt, interpolation, memory, tdc)
-        first = b != start_band or done == 0
-        _run_band(problem, result, b, remaining, scale, frozen, (vmin, vmax), first, report)
+    with executors.resolve(executor) as ex:
+        for b in range(start_band, len(bands)):
+            band_data = [lowpass(d, dt, bands[b]).astype(model.dtype) for d in data]
+            band_shots = [type(s)(s.src, s.rec, lowpass(s.wavelet, dt, bands[b])) for s in shots]
+            remaining = iterations - (done if b == start_band else 0)
+            if remaining <= 0:
+                continue
+            problem = (model, band_shots, band_data, dt, interpolation, memory, tdc)
+            first = b != start_band or done == 0
+            bounds_v = (vmin, vmax)
+            _run_band(problem, result, b, remaining, scale, frozen, bounds_v, first, report, ex)
     return result
 
 
-def _run_band(problem, result, b, iterations, scale, frozen, bounds, first, report):
+def _run_band(problem, result, b, iterations, scale, frozen, bounds, first, report, executor):
     """L-BFGS-B on ``x = vp / scale`` for one band, the misfit normalised by its start value."""
     x0 = result.vp / scale
-    phi0, g0 = _objective(*problem, result.vp)
+    phi0, g0 = _objective(*problem, result.vp, executor=executor)
     if first:
         result.initial_misfit.append(phi0)
     norm = phi0 if phi0 > 0 else 1.0
@@ -246,7 +292,8 @@ def _run_band(problem, result, b, iterations, scale, frozen, bounds, first, repo
 
     def fun(x):
         if not np.array_equal(x, cache["x"]):
-            cache["x"], cache["value"] = x.copy(), _objective(*problem, _velocity(x, scale))
+            vp = _velocity(x, scale)
+            cache["x"], cache["value"] = x.copy(), _objective(*problem, vp, executor=executor)
         phi, g_v = cache["value"]
         return phi / norm, (g_v * scale).ravel() / norm
 
@@ -273,11 +320,18 @@ def _velocity(x, scale):
     return np.asarray(x, dtype=np.float64).reshape(scale.shape) * scale
 
 
-def _objective(model, shots, data, dt, interpolation, memory, tdc, vp):
+def _objective(model, shots, data, dt, interpolation, memory, tdc, vp, executor=None):
     """Misfit and its gradient with respect to velocity (float64, model-shaped)."""
     trial = model.with_vp(vp)
     phi, g_m = misfit_gradient(
-        trial, shots, data, dt, interpolation, memory=memory, time_dispersion_correction=tdc
+        trial,
+        shots,
+        data,
+        dt,
+        interpolation,
+        memory=memory,
+        time_dispersion_correction=tdc,
+        executor=executor,
     )
     return phi, gradient_to_velocity(g_m, vp)
 
