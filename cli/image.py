@@ -27,6 +27,7 @@ from .recorded import (
     load_recorded,
     parameters,
 )
+from .scaleout import executor_options, open_executor
 from .wavelet import HELP as WAVELET_HELP
 
 log = logging.getLogger("waveback_cli")
@@ -90,6 +91,7 @@ def describe(model_path: Path, direct: str, illumination: bool, laplacian: bool,
 @click.option("--memory", default="auto", show_default=True, help=MEMORY_HELP)
 @click.option("--tdc", is_flag=True, help="Image with the time-dispersion-corrected operators.")
 @click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
+@executor_options
 @click.pass_context
 def image(
     ctx: click.Context,
@@ -103,6 +105,9 @@ def image(
     memory: str,
     tdc: bool,
     overwrite: bool,
+    executor: str | None,
+    workers: int | None,
+    scheduler: str | None,
 ) -> None:
     """Image the shots of SHOTS (a shot file) by reverse-time migration in --model.
 
@@ -119,19 +124,21 @@ def image(
     model = load_model(model_path, survey)
     log.info("migration model %s: %r", model_path, model)
     plan = first_shot_plan(model, survey, memory, tdc, illumination)
-    result = wb.rtm(
-        model,
-        survey.shots,
-        gathers,
-        survey.dt,
-        survey.interpolation,
-        direct=None if direct == "none" else direct,
-        illumination=illumination,
-        laplacian=laplacian,
-        memory=memory,
-        progress=not quiet,
-        time_dispersion_correction=tdc,
-    )
+    with open_executor(executor, workers, scheduler) as ex:
+        result = wb.rtm(
+            model,
+            survey.shots,
+            gathers,
+            survey.dt,
+            survey.interpolation,
+            direct=None if direct == "none" else direct,
+            illumination=illumination,
+            laplacian=laplacian,
+            memory=memory,
+            progress=not quiet,
+            time_dispersion_correction=tdc,
+            executor=ex,
+        )
     description = describe(model_path, direct, illumination, laplacian, tdc)
     output.parent.mkdir(parents=True, exist_ok=True)
     io.write_image(

@@ -31,6 +31,7 @@ from .recorded import (
     load_recorded,
     parameters,
 )
+from .scaleout import executor_options, open_executor
 from .wavelet import HELP as WAVELET_HELP
 
 log = logging.getLogger("waveback_cli")
@@ -190,6 +191,7 @@ def band_summaries(curve: io.MisfitCurve) -> list[str]:
     "OUTPUT.history.h5, removed once OUTPUT is written].",
 )
 @click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
+@executor_options
 @click.pass_context
 def invert(
     ctx: click.Context,
@@ -207,6 +209,9 @@ def invert(
     wavelet: str | None,
     history: Path | None,
     overwrite: bool,
+    executor: str | None,
+    workers: int | None,
+    scheduler: str | None,
 ) -> None:
     """Invert the shots of SHOTS (a shot file) for velocity, from the model --model.
 
@@ -250,22 +255,24 @@ def invert(
         last = now
 
     try:
-        result = wb.fwi(
-            model,
-            survey.shots,
-            gathers,
-            survey.dt,
-            survey.interpolation,
-            bounds=(low, high),
-            bands=band_limits,
-            iterations=iterations,
-            source_radius=source_radius,
-            depth_scaling=depth_scaling,
-            memory=memory,
-            history=saved,
-            callback=report,
-            time_dispersion_correction=tdc,
-        )
+        with open_executor(executor, workers, scheduler) as ex:
+            result = wb.fwi(
+                model,
+                survey.shots,
+                gathers,
+                survey.dt,
+                survey.interpolation,
+                bounds=(low, high),
+                bands=band_limits,
+                iterations=iterations,
+                source_radius=source_radius,
+                depth_scaling=depth_scaling,
+                memory=memory,
+                history=saved,
+                callback=report,
+                time_dispersion_correction=tdc,
+                executor=ex,
+            )
     except KeyboardInterrupt:
         click.echo(f"interrupted: run the same command again to resume from {saved}", err=True)
         raise

@@ -19,6 +19,8 @@ import waveback as wb
 from waveback.resumable import ResumableShotFile
 from waveback.scenes import Scene, read_scene
 
+from .scaleout import executor_options, open_executor
+
 log = logging.getLogger("waveback_cli")
 
 #: Package that holds the bundled scene files (``data/scenes`` in the source tree).
@@ -59,12 +61,15 @@ def run_scene(
     time_dispersion_correction: bool = False,
     overwrite: bool = False,
     progress: bool = True,
+    executor=None,
 ) -> tuple[ResumableShotFile, int]:
     """Simulate the shots of ``scene`` missing from ``output`` and complete the file.
 
     ``time_dispersion_correction`` runs the corrected forward (:mod:`waveback.dispersion`);
-    it cannot be combined with ``snapshots``. Returns the run and the number of shots
-    simulated now (0 when ``output`` was complete).
+    it cannot be combined with ``snapshots``. ``executor`` runs the shots
+    (:func:`waveback.simulate`; None: one after the other here); each is committed as it
+    arrives. Returns the run and the number of shots simulated now (0 when ``output`` was
+    complete).
     """
     survey = scene.survey
     tdc = time_dispersion_correction
@@ -97,23 +102,21 @@ def run_scene(
         unit="shot",
         disable=not progress,
     ) as bar:
-        for i in pending:
-            shot = survey.shots[i]
-            result = wb.forward(
-                survey.model,
-                shot.wavelet,
-                shot.src,
-                shot.rec,
-                survey.dt,
-                survey.interpolation,
-                snapshots=indices or None,
-                progress=progress,
-                time_dispersion_correction=tdc,
-            )
-            data, fields = result if indices else (result, None)
+
+        def commit(i, data, fields):
             run.commit(i, data, fields)
             log.info("shot %d of %d committed", i + 1, len(survey.shots))
             bar.update()
+
+        wb.simulate(
+            survey,
+            executor=executor,
+            indices=pending,
+            snapshots=indices or None,
+            on_shot=commit,
+            progress=progress,
+            time_dispersion_correction=tdc,
+        )
     run.finish()
     return run, len(pending)
 
@@ -140,9 +143,18 @@ def run_scene(
     help="Correct the leapfrog's time dispersion (pre- and post-warps; not with --snapshots).",
 )
 @click.option("--overwrite", is_flag=True, help="Replace an output that holds something else.")
+@executor_options
 @click.pass_context
 def simulate(
-    ctx: click.Context, scene: str, output: Path, snapshots: int, tdc: bool, overwrite: bool
+    ctx: click.Context,
+    scene: str,
+    output: Path,
+    snapshots: int,
+    tdc: bool,
+    overwrite: bool,
+    executor: str | None,
+    workers: int | None,
+    scheduler: str | None,
 ):
     """Model every shot of SCENE and write them to an HDF5 shot file.
 
@@ -155,6 +167,8 @@ def simulate(
     Each shot is committed as soon as it finishes: after an interruption, run the same
     command again and it simulates only the missing shots. An output that already holds this
     simulation is left as it is; one that holds anything else is refused unless --overwrite.
+    Shots run in parallel (--executor, --workers, --scheduler); the file is the same bit for
+    bit whichever runs them.
     """
     quiet = ctx.obj["quiet"]
     start = time.perf_counter()
@@ -163,15 +177,17 @@ def simulate(
     log.info("scene %s: %r, dt = %.4g s, nt = %d", parsed.path, survey.model, survey.dt, survey.nt)
     extra = (["--snapshots", str(snapshots)] if snapshots else []) + (["--tdc"] if tdc else [])
     command = shlex.join(["waveback", "simulate", scene, "-o", str(output), *extra])
-    run, ran = run_scene(
-        parsed,
-        output,
-        command=command,
-        snapshots=snapshots,
-        time_dispersion_correction=tdc,
-        overwrite=overwrite,
-        progress=not quiet,
-    )
+    with open_executor(executor, workers, scheduler) as ex:
+        run, ran = run_scene(
+            parsed,
+            output,
+            command=command,
+            snapshots=snapshots,
+            time_dispersion_correction=tdc,
+            overwrite=overwrite,
+            progress=not quiet,
+            executor=ex,
+        )
     if quiet:
         return
     n = len(survey.shots)
