@@ -185,3 +185,11 @@ def test_fwi_recovers_layers_and_a_lens_from_surface_and_well_data():
     error = _relative_error(result.vp, vp, start.vp)
     assert error < 0.4, error  # measured 0.374 (0.41 without the depth scaling)
     assert result.misfit[-1] < 1e-3 * result.initial_misfit[0]  # measured 6e3 times smaller
+
+
+def test_fwi_checks_grid_dispersion_once_at_the_lower_bound():
+    true, start, shots, data, dt = _ring_problem(nshots=4)
+    with pytest.warns(UserWarning, match="grid dispersion") as caught:
+        fwi(start, shots, data, dt, bounds=(900.0, 1700.0), iterations=2)
+    assert sum("grid dispersion" in str(w.message) for w in caught) == 1
+    assert "900 m/s" in str(caught[0].message)

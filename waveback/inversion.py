@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from scipy.signal import butter, sosfiltfilt
 
 from . import executors
 from .linearised import gradient, gradient_to_velocity
-from .propagation import forward
+from .propagation import _warn_dispersion, forward
 
 logger = logging.getLogger("waveback")
 HISTORY_FORMAT, HISTORY_VERSION = "waveback-fwi-history", 1
@@ -267,7 +268,11 @@ def fwi(
         if callback is not None:
             callback(b, n, phi, result.vp)
 
-    with executors.resolve(executor) as ex:
+    slowest = model.with_vp(np.full(model.shape, vmin))  # the dispersion check, once, at vmin
+    for wavelet in {s.wavelet.tobytes(): s.wavelet for s in shots}.values():
+        _warn_dispersion(slowest, wavelet, dt)
+    with executors.resolve(executor) as ex, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="grid dispersion")
         for b in range(start_band, len(bands)):
             band_data = [lowpass(d, dt, bands[b]).astype(model.dtype) for d in data]
             band_shots = [type(s)(s.src, s.rec, lowpass(s.wavelet, dt, bands[b])) for s in shots]
