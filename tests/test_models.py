@@ -115,3 +115,93 @@ def test_inclusions_draw_circles_and_ellipses_over_the_background():
 def test_bad_parameters_are_refused_with_a_message(call, message):
     with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]")):
         call()
+
+
+def test_marmousi_like_is_reproducible_layered_faulted_and_bounded():
+    vp = models.marmousi_like((60, 150), 20.0, seed=3)
+    assert vp.shape == (60, 150) and vp.dtype == np.float32
+    np.testing.assert_array_equal(vp, models.marmousi_like((60, 150), 20.0, seed=3))
+    assert not np.array_equal(vp, models.marmousi_like((60, 150), 20.0, seed=4))
+    assert np.all(vp[:2] == models.MARMOUSI_VELOCITIES["water"])  # 4 % of 1180 m of water
+    assert 1500.0 <= vp.min() and vp.max() <= 4700.0
+    mean = vp.mean(axis=1)
+    assert np.corrcoef(np.arange(60), mean)[0, 1] > 0.9  # faster with depth
+    assert (vp >= 4200.0).any()  # the high-velocity wedges
+    # structure: most rows hold several velocities (folds, faults), many distinct values
+    assert np.mean([np.unique(row).size > 3 for row in vp[5:]]) > 0.8
+    assert np.unique(vp).size > 100
+
+
+def test_marmousi_like_draws_the_same_geology_on_a_finer_grid():
+    coarse = models.marmousi_like((31, 76), 40.0, seed=1)
+    fine = models.marmousi_like((61, 151), 20.0, seed=1)
+    agree = np.isclose(fine[::2, ::2], coarse, rtol=0.02)
+    assert agree.mean() > 0.9
+
+
+def test_breast_phantom_has_water_skin_fat_gland_and_tumours():
+    h = 0.5e-3
+    vp = models.breast_phantom((128, 128), h, seed=0, tumours=2)
+    s = models.BREAST_SPEEDS
+    assert vp.dtype == np.float32 and set(np.unique(vp)) == set(s.values())
+    assert vp[0, 0] == s["water"] and vp[-1, -1] == s["water"]
+    counts = {name: np.count_nonzero(vp == v) for name, v in s.items()}
+    assert counts["fat"] > counts["glandular"] > counts["tumour"] > 0
+    # the skin encloses the tissue: along the middle row, water, skin, ..., skin, water
+    row = vp[64]
+    inside = np.flatnonzero(row != s["water"])
+    assert row[inside[0]] == s["skin"] and row[inside[-1]] == s["skin"]
+    assert abs((inside[-1] - inside[0]) * h - 2 * 0.4 * 127 * h) < 0.15 * 2 * 0.4 * 127 * h
+    np.testing.assert_array_equal(vp, models.breast_phantom((128, 128), h, seed=0, tumours=2))
+
+
+def test_cyst_phantom_speckle_cyst_and_points():
+    h = 1e-4
+    cyst = {"center": (3e-3, 3e-3), "radius": 1e-3}
+    vp = models.cyst_phantom((61, 61), h, cysts=[cyst], points=[(1e-3, 1e-3)], speckle=0.01, seed=2)
+    z, x = np.meshgrid(np.arange(61) * h, np.arange(61) * h, indexing="ij")
+    inside = np.hypot(z - 3e-3, x - 3e-3) <= 1e-3
+    assert np.all(vp[inside] == 1540.0)  # anechoic: no speckle
+    far = ~inside & (np.hypot(z - 1e-3, x - 1e-3) > 2 * h)
+    assert abs(vp[far].std() / 1540.0 - 0.01) < 0.001
+    assert np.abs(vp[far] / 1540.0 - 1).max() <= 0.03 + 1e-6
+    assert vp[10, 10] == np.float32(1540.0 * 1.1) and vp[10, 11] == vp[10, 10]
+    assert np.count_nonzero(vp == np.float32(1694.0)) == 5  # a disc of one grid spacing
+    plain = models.cyst_phantom((61, 61), h, speckle=0.01, seed=2)
+    edged = models.cyst_phantom((61, 61), h, speckle=0.01, margin=3.5 * h, seed=2)
+    ring = np.ones((61, 61), bool)
+    ring[4:-4, 4:-4] = False
+    assert np.all(edged[ring] == 1540.0) and np.all(edged[~ring] == plain[~ring])
+
+
+def test_absorbers_are_smooth_discs_of_the_given_amplitude():
+    h = 1e-4
+    bodies = [
+        {"center": (2e-3, 2e-3), "radius": 1e-3, "amplitude": 2.0},
+        {"center": (2e-3, 2e-3), "radius": (2e-4, 5e-4), "amplitude": 5.0},
+    ]
+    p0 = models.absorbers((41, 41), h, bodies)
+    assert p0.dtype == np.float32 and p0[20, 20] == 5.0
+    assert p0[20, 28] == 2.0 and p0[20, 31] == 0.0 and 0 < p0[20, 30] < 2.0  # rim 2 h wide
+    assert p0[0, 0] == 0.0 and p0.min() >= 0.0 and p0.max() == 5.0
+    np.testing.assert_allclose(p0, p0[:, ::-1], atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: models.marmousi_like((5, 5, 5), 1.0), "2D section"),
+        (lambda: models.marmousi_like((5, 5), 1.0, layers=1), "layers >= 2"),
+        (lambda: models.marmousi_like((5, 5), 1.0, water=0.7), "water"),
+        (lambda: models.breast_phantom((5, 5), 1.0, radius=-1.0), "radius must be positive"),
+        (lambda: models.breast_phantom((5, 5, 5), 1.0), "2D slice"),
+        (lambda: models.cyst_phantom((5, 5), 1.0, speckle=-0.1), "speckle >= 0"),
+        (lambda: models.cyst_phantom((5, 5), 1.0, margin=-1.0), "margin >= 0"),
+        (lambda: models.cyst_phantom((5, 5), 1.0, cysts=[{"center": 1.0}]), "cyst 0 needs"),
+        (lambda: models.absorbers((5, 5), 1.0, [{"center": (1, 1)}]), "absorber 0 needs"),
+        (lambda: models.absorbers((5, 5), 1.0, [], edge=0.0), "edge must be"),
+    ],
+)
+def test_bad_phantom_parameters_are_refused_with_a_message(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

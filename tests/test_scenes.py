@@ -52,6 +52,10 @@ def scene(*replace, extra=""):
         ("seismic_3d", 3, 4, 1),
         ("ultrasound_linear", 2, 3, 64),
         ("ultrasound_ring", 2, 8, 1),
+        ("seismic_marmousi", 2, 16, 1),
+        ("seismic_salt_2d", 2, 9, 1),
+        ("ultrasound_plane_wave", 2, 9, 128),
+        ("ultrasound_ct", 2, 32, 1),
         ("demo", 2, 3, 1),
         ("demo_small", 2, 1, 1),
     ],
@@ -291,3 +295,69 @@ def test_unknown_key_inside_an_inclusion():
     )
     with pytest.raises(SceneError, match=r"unknown key 'model.inclusions\[0\].shape'"):
         parse_scene(text)
+
+
+GRID = (
+    'generator = "layered"\nshape = [21, 41]\nspacing = 10.0\n'
+    "depths = [100.0]\nvelocities = [1500.0, 2000.0]"
+)
+
+
+def test_random_generators_are_the_models_functions_with_their_seed():
+    from waveback import models
+
+    marmousi = scene(
+        (
+            GRID,
+            'generator = "marmousi_like"\nshape = [21, 41]\nspacing = 10.0\nseed = 4\nfaults = 1',
+        )
+    )
+    vp = parse_scene(marmousi).model.vp
+    np.testing.assert_array_equal(vp, models.marmousi_like((21, 41), 10.0, seed=4, faults=1))
+    breast = scene((GRID, 'generator = "breast"\nshape = [21, 41]\nspacing = 10.0\nradius = 80.0'))
+    vp = parse_scene(breast).model.vp
+    np.testing.assert_array_equal(vp, models.breast_phantom((21, 41), 10.0, radius=80.0))
+    cyst = scene(
+        (
+            GRID,
+            'generator = "cyst_phantom"\nshape = [21, 41]\nspacing = 10.0\nspeckle = 0.02\n'
+            "points = [[50.0, 100.0], [150.0, 300.0]]\n"
+            "[[model.cysts]]\ncenter = [100.0, 200.0]\nradius = 40.0",
+        )
+    )
+    expected = models.cyst_phantom(
+        (21, 41),
+        10.0,
+        [{"center": [100.0, 200.0], "radius": 40.0}],
+        [[50.0, 100.0], [150.0, 300.0]],
+        speckle=0.02,
+    )
+    np.testing.assert_array_equal(parse_scene(cyst).model.vp, expected)
+
+
+@pytest.mark.parametrize(
+    ("model", "message"),
+    [
+        (
+            'generator = "cyst_phantom"\nshape = [21, 41]\nspacing = 10.0\ncysts = [1.0]',
+            r"model.cysts\[0\]",
+        ),
+        (
+            'generator = "cyst_phantom"\nshape = [21, 41]\nspacing = 10.0\n'
+            "[[model.cysts]]\ncenter = [1.0, 2.0]\nradius = 3.0\ndepth = 1.0",
+            r"unknown key 'model.cysts\[0\].depth'",
+        ),
+        (
+            'generator = "cyst_phantom"\nshape = [21, 41]\nspacing = 10.0\npoints = [1.0]',
+            "model.points",
+        ),
+        (
+            'generator = "breast"\nshape = [21, 41]\nspacing = 10.0\nlayers = 3',
+            "unknown key 'model.layers'",
+        ),
+        ('generator = "marmousi_like"\nshape = [21, 41]\nspacing = 10.0\nseed = 1.5', "integer"),
+    ],
+)
+def test_bad_random_generator_keys(model, message):
+    with pytest.raises(SceneError, match=message):
+        parse_scene(scene((GRID, model)))

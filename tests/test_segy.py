@@ -110,3 +110,27 @@ def test_not_a_segy_file(tmp_path):
         segy.read_segy_shots(path)
     with pytest.raises(FileNotFoundError):
         segy.read_segy_shots(tmp_path / "missing.sgy")
+
+
+def test_read_marmousi_knows_the_public_grid_and_converts_km_per_s(tmp_path):
+    path = tmp_path / "marmousi.segy"
+    traces = np.linspace(1.5, 5.5, 751, dtype=np.float32)[None, :] * np.ones((2301, 1), np.float32)
+    traces[1000] += 0.25  # one column (x index 1000) is faster
+    segyio.tools.from_array(str(path), traces, format=1)  # IBM floats in km/s, like the original
+    vp, spacing = segy.read_marmousi(path)
+    assert vp.shape == (751, 2301) and vp.dtype == np.float32 and spacing == 4.0
+    np.testing.assert_allclose(vp[:, 0], np.linspace(1500.0, 5500.0, 751), rtol=1e-6)
+    assert vp[300, 1000] == pytest.approx(vp[300, 999] + 250.0, rel=1e-5)
+    coarse, h = segy.read_marmousi(path, step=5)
+    assert coarse.shape == (151, 461) and h == 20.0 and coarse[3, 200] == vp[15, 1000]
+
+
+def test_read_marmousi_of_another_size_needs_a_spacing(tmp_path):
+    path = tmp_path / "cut.sgy"
+    segyio.tools.from_array(str(path), np.full((7, 9), 2000.0, np.float32), format=5)
+    with pytest.raises(ValueError, match="give its grid spacing"):
+        segy.read_marmousi(path)
+    vp, spacing = segy.read_marmousi(path, spacing=10.0)
+    assert vp.shape == (9, 7) and spacing == 10.0 and np.all(vp == 2000.0)
+    with pytest.raises(ValueError, match="step must be"):
+        segy.read_marmousi(path, spacing=10.0, step=0)

@@ -25,7 +25,7 @@ from .geometry import INTERPOLATIONS, point_stencils
 from .model import BOUNDARIES, DTYPES, Model
 from .wavelets import gaussian_derivative, ricker, tone_burst
 
-GENERATORS = ("layered", "faulted", "salt", "inclusions")
+GENERATORS = ("layered", "faulted", "salt", "inclusions", "marmousi_like", "breast", "cyst_phantom")
 ACQUISITIONS = ("surface_line", "surface_grid", "linear_array", "ring_array", "csv")
 WAVELETS = ("ricker", "gaussian", "tone_burst")
 TABLES = ("model", "acquisition", "wavelet", "time", "boundary", "numerics")
@@ -216,6 +216,8 @@ def _generated(t: Table):
         bodies = [_inclusion(body, k) for k, body in enumerate(t.get("inclusions", list, []))]
         vp = models.inclusions(*grid, t.get("background", float), bodies, origin)
         return vp, spacing, origin
+    if kind in ("marmousi_like", "breast", "cyst_phantom"):
+        return _phantom(kind, t, grid, origin), spacing, origin
     layers = (t.get("depths", list), t.get("velocities", "numbers"))
     if kind == "layered":
         vp = models.layered(*grid, *layers, origin=origin)
@@ -227,6 +229,39 @@ def _generated(t: Table):
         salt += [t.get("salt_center", "numbers"), t.get("salt_radius", float)]
         vp = models.salt(*grid, *layers, *salt, origin=origin)
     return vp, spacing, origin
+
+
+def _phantom(kind: str, t: Table, grid, origin) -> np.ndarray:
+    """The random generators of :mod:`waveback.models`, each with its keys (and defaults)."""
+    seed = t.get("seed", int, 0)
+    if kind == "marmousi_like":
+        counts = [t.get(k, int, d) for k, d in (("layers", 24), ("faults", 3), ("wedges", 2))]
+        return models.marmousi_like(*grid, seed, *counts, t.get("water", float, 0.04), origin)
+    if kind == "breast":
+        center, radius = t.get("center", "numbers", None), t.get("radius", float, None)
+        return models.breast_phantom(*grid, seed, center, radius, t.get("tumours", int, 2), origin)
+    cysts = []
+    for k, cyst in enumerate(t.get("cysts", list, [])):
+        if not isinstance(cyst, dict):
+            raise SceneError(f"'model.cysts[{k}]' must be a table ([[model.cysts]])")
+        ct = Table(cyst, f"model.cysts[{k}]")
+        cysts.append({"center": ct.get("center", "numbers"), "radius": ct.get("radius", float)})
+        ct.finish()
+    points = t.get("points", list, [])
+    if not all(isinstance(p, list) for p in points):
+        raise SceneError(f"'model.points' must be a list of positions [[z, x], ...], got {points}")
+    return models.cyst_phantom(
+        *grid,
+        cysts,
+        [[_convert(v, float, "model.points") for v in p] for p in points],
+        t.get("background", float, 1540.0),
+        t.get("speckle", float, 0.01),
+        t.get("point_contrast", float, 0.1),
+        t.get("point_radius", float, None),
+        t.get("margin", float, 0.0),
+        seed,
+        origin,
+    )
 
 
 def _inclusion(body, k: int) -> dict:

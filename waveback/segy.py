@@ -197,6 +197,54 @@ def read_segy_model(path, spacing=None, origin=None):
     return np.ascontiguousarray(vp, dtype=np.float32), spacing, origin
 
 
+#: Grid spacing (m) of the public Marmousi velocity files, by (samples per trace, traces): the
+#: original IFP model (751 x 2301 at 4 m) and Marmousi2 (2801 x 13601 at 1.25 m).
+MARMOUSI_GRIDS = {(751, 2301): 4.0, (2801, 13601): 1.25}
+
+
+def read_marmousi(path, spacing=None, step=1):
+    """The Marmousi or Marmousi2 velocity from the SEG-Y file a user downloaded: ``(vp, spacing)``.
+
+    One trace per column, samples along z; the spacing of the public files is known from their
+    size (:data:`MARMOUSI_GRIDS`), other files need ``spacing``. Velocities in km/s (largest
+    below 10) are converted to m/s.
+
+    Parameters
+    ----------
+    path : path
+        The SEG-Y velocity file (e.g. ``MODEL_P-WAVE_VELOCITY_1.25m.segy`` of Marmousi2).
+    spacing : float, optional
+        Grid spacing (m) of the file, for files of another size.
+    step : int
+        Keep every ``step``-th sample along both axes (a coarser grid for quick runs).
+
+    Returns
+    -------
+    vp : ndarray of float32, ``(nz, nx)`` in m/s
+    spacing : float
+        The spacing (m) of ``vp``, ``step`` times the file's.
+    """
+    path = Path(path)
+    if int(step) != step or step < 1:
+        raise ValueError(f"step must be an integer >= 1, got {step!r}")
+    with _open(path, ignore_geometry=True) as f:
+        vp = np.asarray(f.trace.raw[:], dtype=np.float64).T
+    if spacing is None:
+        if vp.shape not in MARMOUSI_GRIDS:
+            raise ValueError(
+                f"{path}: {vp.shape[0]} samples x {vp.shape[1]} traces is not the size of a "
+                f"public Marmousi file ({', '.join(f'{a} x {b}' for a, b in MARMOUSI_GRIDS)}); "
+                f"give its grid spacing (m)"
+            )
+        spacing = MARMOUSI_GRIDS[vp.shape]
+    if not np.all(np.isfinite(vp)) or vp.min() <= 0:
+        raise ValueError(f"{path}: velocities must be positive and finite")
+    if vp.max() < 10.0:
+        vp = vp * 1000.0  # km/s
+    step = int(step)
+    return np.ascontiguousarray(vp[::step, ::step], dtype=np.float32), float(spacing) * step
+
+
 def is_segy(path) -> bool:
     """Whether ``path`` has a SEG-Y file extension (``.sgy``, ``.segy``)."""
     return Path(path).suffix.lower() in (".sgy", ".segy")
