@@ -31,7 +31,11 @@ from numba import njit, prange, types, uint64
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-_SERIAL = dict(fastmath=True, cache=True, nogil=True)
+# No ``contract`` or ``reassoc`` among the fast-math flags: with them LLVM may fuse ``a*b + c*d``
+# either way round, and a kernel compiled in one process and loaded from numba's cache in another
+# then rounds differently. Without them every operation is IEEE and results are bitwise
+# reproducible across processes, thread counts and cache states (shots, resumed runs, workers).
+_SERIAL = dict(fastmath={"nnan", "ninf", "nsz"}, cache=True, nogil=True)
 _PARALLEL = dict(parallel=True, cache=True, nogil=True)
 _FTZ_DAZ = 0x8040  # MXCSR flush-to-zero and denormals-are-zero bits
 
