@@ -6,7 +6,8 @@ see ``bench_forward.py``) with ``wb.gradient(..., memory=BUDGET)``. Printed per 
 (full storage or the number of checkpoints, recomputation factor = forward steps executed /
 nt, predicted peak of the arrays), the median time of ``--runs`` calls after one warm-up,
 the peak resident memory of the process (interpreter, numba and the problem's data
-included), and the time relative to one forward run and to full storage.
+included), and the time relative to one forward run (the median of as many forward runs in the
+same process) and to full storage.
 
 Usage::
 
@@ -32,7 +33,7 @@ def worker(problem: str, boundary: str, memory: str, runs: int) -> dict:
     import waveback as wb
 
     model, residual, wavelet, src, rec = gradient_case(problem, boundary)
-    _, forward_seconds = _timed(lambda: wb.forward(model, wavelet, src, rec, DT), 1)
+    _, forward_seconds = _timed(lambda: wb.forward(model, wavelet, src, rec, DT), runs)
     plan = wb.gradient_plan(model, len(wavelet), DT, memory, nrec=rec.shape[0])
     warmup, seconds = _timed(
         lambda: wb.gradient(model, residual, wavelet, src, rec, DT, memory=memory), runs

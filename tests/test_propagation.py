@@ -269,21 +269,26 @@ def test_float32_kernels_do_no_float64_arithmetic():
     u, v, w2 = st.u, st.u_prev, prop.w2
     flat = (u.ravel(), v.ravel(), w2.ravel())
     lap = np.zeros(u.shape[2] - 8, np.float32)
+    rows = (*prop.c, *sponge.keep, 2, 4, prop.boxes[0])
+    keep = sponge.keep[2]
     idx, weights = np.zeros((1, 4), np.int64), np.ones((1, 4), np.float32)
     calls = [
-        (kernels._update_rows, (u, v, w2, *prop.c, *sponge.keep, 2, 4, prop.boxes[0])),
+        (kernels._update_rows, (u, None, v, w2, *rows, None, None)),
+        (kernels._update_rows, (u, v, w2.copy(), w2, *rows, None, None)),
+        (kernels._update_rows, (u, None, v, w2, *rows, w2.copy(), (u, u, v))),
+        (kernels._image_row, (flat[1], flat[0], (u, v, u), np.uint64(4), 3, keep[1], keep, 4)),
         (
             kernels._damped_update,
-            (*flat, lap, np.uint64(4), 0, 2, np.float32(0.9), sponge.keep[2], 4),
+            (flat[0], *flat, lap, np.uint64(4), 0, 2, np.float32(0.9), sponge.keep[2], 4),
         ),
         (kernels.sample, (u, idx, weights, np.zeros(1, np.float32))),
         (kernels.inject, (u, idx, weights, np.ones(1, np.float32))),
-        (kernels.scattering, (v, u, u, u, u, *prop.keep, False)),
+        (kernels.scattering, (v, u, u, u, u, *prop.keep)),
     ]
     line = (*flat, st.psi[2].ravel(), st.zeta[2].ravel(), *prop.prof[2], prop.c[2], prop.g[2])
     calls += [(kernels._cpml_line, (mode, *line, np.uint64(1), 70, 3, 4, 1)) for mode in range(5)]
     for kernel, args in calls:
-        fresh = njit(fastmath=True)(kernel.py_func)
+        fresh = njit(fastmath=kernels._SERIAL["fastmath"])(kernel.py_func)
         fresh(*args)
         (llvm,) = fresh.inspect_llvm().values()
         assert "fmul" in llvm  # the IR is really there

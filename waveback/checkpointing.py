@@ -251,7 +251,7 @@ def _revolve(prop, state, advance, nt, c):
     free = [_empty_like_state(state) for _ in range(c - 1)]
     steps = 0
     position = 0  # time index of the working state, None when it is invalid
-    nxt = np.empty_like(state.u)  # u^{n+1} of the next reversed step
+    nxt = np.zeros_like(state.u)  # u^{n+1} of the next reversed step (zero halo)
     nxt_time = None
     tasks = [("reverse", 0, nt, c)]
     while tasks:

@@ -96,13 +96,21 @@ else:  # other processors keep IEEE subnormals (correct, only slower)
 
 
 @njit(**_SERIAL)
-def _update_rows(u, u_next, w2, cz, cy, cx, keep_z, keep_y, keep_x, x_lo, x_hi, box):
-    """``u_next <- 2u - u_next + w2 L u`` on the rows of ``box`` (damped in sponges)."""
+def _update_rows(
+    u, u_prev, u_next, w2, cz, cy, cx, keep_z, keep_y, keep_x, x_lo, x_hi, box, image, fields
+):
+    """``u_next <- 2u - u_prev + w2 L u`` on the rows of ``box`` (damped in sponges).
+
+    ``u_prev is None`` updates in place (``u_prev`` is ``u_next``): a separate specialisation,
+    in which LLVM sees one array and vectorises without a run-time aliasing test. ``image``
+    (or None) accumulates the imaging condition, see :func:`laplacian_step`.
+    """
     nz, ny, nx = u.shape
     rz, ry, rx = len(cz) - 1, len(cy) - 1, len(cx) - 1
     n = nx - 2 * rx
     c0 = cz[0] + cy[0] + cx[0]
     uf, nf, wf = u.reshape(-1), u_next.reshape(-1), w2.reshape(-1)
+    pf = nf if u_prev is None else u_prev.reshape(-1)
     sz, sy = uint64(ny * nx), uint64(nx)
     lap = np.empty(n, dtype=u.dtype)
     fp_mode = _flush_subnormals()
@@ -124,15 +132,29 @@ def _update_rows(u, u_next, w2, cz, cy, cx, keep_z, keep_y, keep_x, x_lo, x_hi, 
         for q in range(j1 - j0):
             j = uint64(j0) + uint64(q)
             i = base + j
-            nf[i] = uf[i] + uf[i] - nf[i] + wf[i] * lap[j]
-        _damped_update(uf, nf, wf, lap, base, 0, j0, keep_row, keep_x, rx)
-        _damped_update(uf, nf, wf, lap, base, j1, n, keep_row, keep_x, rx)
+            nf[i] = uf[i] + uf[i] - pf[i] + wf[i] * lap[j]
+        _damped_update(uf, pf, nf, wf, lap, base, 0, j0, keep_row, keep_x, rx)
+        _damped_update(uf, pf, nf, wf, lap, base, j1, n, keep_row, keep_x, rx)
+        if image is not None:
+            _image_row(image.reshape(-1), uf, fields, base, n, keep_row, keep_x, rx)
     _restore_fp_mode(fp_mode)
 
 
 @njit(**_SERIAL)
-def _damped_update(uf, nf, wf, lap, base, j0, j1, keep_row, keep_x, rx):
-    """Sponge form ``u_next <- q (2u + w2 L u) - (2q - 1) u_next`` on row columns ``j0..j1``.
+def _image_row(out, uf, fields, base, n, keep_row, keep_x, rx):
+    """``out += u * D`` on ``n`` points of a row, ``D`` as in :func:`scattering`."""
+    hn, h, hp = fields[0].reshape(-1), fields[1].reshape(-1), fields[2].reshape(-1)
+    one = uf.dtype.type(1)
+    for jq in range(n):
+        j = uint64(jq)
+        i = base + j
+        k2 = (keep_row + keep_row) * keep_x[uint64(rx) + j]
+        out[i] += uf[i] * (hn[i] - k2 * h[i] + (k2 - one) * hp[i])
+
+
+@njit(**_SERIAL)
+def _damped_update(uf, pf, nf, wf, lap, base, j0, j1, keep_row, keep_x, rx):
+    """Sponge form ``u_next <- q (2u + w2 L u) - (2q - 1) u_prev`` on row columns ``j0..j1``.
 
     ``q = 1 / (1 + s)`` is the product of the per-axis factors (see :func:`laplacian_step`).
     """
@@ -140,23 +162,61 @@ def _damped_update(uf, nf, wf, lap, base, j0, j1, keep_row, keep_x, rx):
         j = uint64(j0) + uint64(jq)
         i = base + j
         q = keep_row * keep_x[uint64(rx) + j]
-        nf[i] = q * (uf[i] + uf[i] + wf[i] * lap[j]) - (q + q - nf.dtype.type(1)) * nf[i]
+        nf[i] = q * (uf[i] + uf[i] + wf[i] * lap[j]) - (q + q - nf.dtype.type(1)) * pf[i]
 
 
 @njit(**_PARALLEL)
-def laplacian_step(u, u_next, w2, cz, cy, cx, keep_z, keep_y, keep_x, x_lo, x_hi, boxes):
-    """Leapfrog update of every non-halo point: ``u_next <- 2u - u_next + w2 L u``.
+def laplacian_step(
+    u,
+    u_prev,
+    u_next,
+    w2,
+    cz,
+    cy,
+    cx,
+    keep_z,
+    keep_y,
+    keep_x,
+    x_lo,
+    x_hi,
+    boxes,
+    image=None,
+    fields=None,
+):
+    """Leapfrog update of every non-halo point: ``u_next <- 2u - u_prev + w2 L u``.
 
+    ``u_prev=None`` updates ``u_next`` in place (it holds ``u_prev`` on entry); an array writes
+    the new time level into a separate ``u_next`` (a slot of a stored history) without a copy.
+    ``image`` and ``fields = (f_next, f, f_prev)`` (stored forward fields) also accumulate
+    ``image += u * D`` on the updated points, ``D = f_next - 2K f + (2K - 1) f_prev``: in an
+    adjoint step (``u = q^n``) that is one step of the gradient's imaging condition (see
+    :func:`scattering`), fused into the sweep that reads ``u`` anyway.
     In a sponge, ``u_tt + sigma u_t = v^2 (L u + s)`` with a centred ``u_t`` gives the damped
-    form ``u_next <- (2u - (1 - s) u_next + w2 L u) / (1 + s)``, ``s = sigma dt / 2``, written
-    as ``q (2u + w2 L u) - (2q - 1) u_next`` with ``q = 1 / (1 + s)``. The damping is separable
+    form ``u_next <- (2u - (1 - s) u_prev + w2 L u) / (1 + s)``, ``s = sigma dt / 2``, written
+    as ``q (2u + w2 L u) - (2q - 1) u_prev`` with ``q = 1 / (1 + s)``. The damping is separable
     as a product, ``q = keep_z[iz] keep_y[iy] keep_x[ix]`` (``keep = 1`` outside the layers), so
     no division is needed. Columns ``x_lo..x_hi`` of a row (counted from the first non-halo
     column) are known to be free of damping. ``boxes[i] = (z0, z1, y0, y1)`` are
     the row ranges of the parallel work items (see :func:`work_boxes`).
     """
     for item in prange(boxes.shape[0]):
-        _update_rows(u, u_next, w2, cz, cy, cx, keep_z, keep_y, keep_x, x_lo, x_hi, boxes[item])
+        _update_rows(
+            u,
+            u_prev,
+            u_next,
+            w2,
+            cz,
+            cy,
+            cx,
+            keep_z,
+            keep_y,
+            keep_x,
+            x_lo,
+            x_hi,
+            boxes[item],
+            image,
+            fields,
+        )
 
 
 @njit(inline="always")
@@ -329,13 +389,13 @@ def cpml_step(
 
 
 @njit(**_PARALLEL)
-def scattering(out, weight, u_next, u, u_prev, keep_z, keep_y, keep_x, accumulate):
-    """``out (+)= weight * D``, ``D = u_next - 2K u + (2K - 1) u_prev`` (``K``: sponge factor).
+def scattering(out, weight, u_next, u, u_prev, keep_z, keep_y, keep_x):
+    """``out = weight * D``, ``D = u_next - 2K u + (2K - 1) u_prev`` (``K``: sponge factor).
 
     ``D`` is the part of one update that scales with ``w2`` (see ``Propagator.born_scale``):
-    with ``weight = -dm/m`` it is the Born secondary source, with ``weight = q`` (adjoint field,
-    ``accumulate=True``) one time step of the gradient's imaging condition. ``out`` may be of
-    higher precision than the fields.
+    with ``weight = -dm/m`` it is the Born secondary source. Its transpose, the gradient's
+    imaging condition ``image += q D``, runs inside the adjoint step (:func:`laplacian_step`).
+    ``out`` may be of higher precision than the fields.
     """
     nz, ny, nx = u.shape
     one = u.dtype.type(1)
@@ -345,10 +405,7 @@ def scattering(out, weight, u_next, u, u_prev, keep_z, keep_y, keep_x, accumulat
             for ix in range(nx):
                 k2 = (kzy + kzy) * keep_x[ix]
                 d = u_next[iz, iy, ix] - k2 * u[iz, iy, ix] + (k2 - one) * u_prev[iz, iy, ix]
-                if accumulate:
-                    out[iz, iy, ix] += weight[iz, iy, ix] * d
-                else:
-                    out[iz, iy, ix] = weight[iz, iy, ix] * d
+                out[iz, iy, ix] = weight[iz, iy, ix] * d
 
 
 def work_boxes(shape, rz, ry, nthreads, tile=32):

@@ -66,7 +66,7 @@ def born(
         kernels.sample(linear.u, rec_idx, rec_w, d[n])
         u_old[...] = state.u_prev
         prop.step(state, run["source_at"](n))
-        kernels.scattering(source, scatter, state.u, state.u_prev, u_old, *prop.keep, False)
+        kernels.scattering(source, scatter, state.u, state.u_prev, u_old, *prop.keep)
         prop.step(linear, add=source)
     return d
 
@@ -174,10 +174,11 @@ def image_sweep(
             bar.update()
 
         for n, u_next, u, u_prev in checkpointing.reversed_fields(prop, state, advance, plan):
-            kernels.scattering(image, adjoint_state.u, u_next, u, u_prev, *prop.keep, True)
             if illumination:
                 kernels.accumulate_square(illum, u)
-            prop.adjoint_step(adjoint_state, (rec_idx, adj_w, residual[n]))
+            prop.adjoint_step(
+                adjoint_state, (rec_idx, adj_w, residual[n]), image, (u_next, u, u_prev)
+            )
             bar.update()
     image = -prop.born_scale() * image
     g = model.unpad_adjoint(image.reshape(model.padded_shape)).astype(model.dtype)

@@ -134,18 +134,24 @@ class Propagator:
 
         ``add`` (a padded field) is added to :math:`u^{n+1}` before the free-surface mirror
         (the secondary source of Born modelling). :math:`u^{n+1}` overwrites ``state.u_prev``,
-        or is written to ``out`` if given (a slot of a stored history). On return ``state.u``
-        holds :math:`u^{n+1}` and ``state.u_prev`` :math:`u^n`.
+        or is written to ``out`` if given (a slot of a stored history, whose halo must be zero:
+        only the non-halo points are written). On return ``state.u`` holds :math:`u^{n+1}` and
+        ``state.u_prev`` :math:`u^n`.
         """
-        u, u_next = state.u, state.u_prev
-        if out is not None:  # the update is in place: start the slot from u^{n-1}
-            kernels.copy(out, u_next)
-            u_next = out
+        u, u_prev = state.u, state.u_prev
+        u_next = u_prev if out is None else out
         a = (self.prof[0][0], self.prof[1][0])
         if self.cpml_axes:
             self._cpml(state, u, u_next, a, self.x_slabs, 0)
         kernels.laplacian_step(
-            u, u_next, self.w2, *self.c, *self.keep, *self.free_columns, self.boxes
+            u,
+            None if out is None else u_prev,
+            u_next,
+            self.w2,
+            *self.c,
+            *self.keep,
+            *self.free_columns,
+            self.boxes,
         )
         if self.cpml_axes:
             self._cpml(state, u, u_next, a, self.x_slabs, 1)
@@ -157,7 +163,7 @@ class Propagator:
             kernels.mirror_free_surface(u_next, self.model.halo)
         state.u, state.u_prev = u_next, u
 
-    def adjoint_step(self, state: State, rec=None) -> None:
+    def adjoint_step(self, state: State, rec=None, image=None, fields=None) -> None:
         """One time step of the exact transpose of :meth:`step`, backwards in time.
 
         The adjoint is carried in the variable :math:`q = w_2 K \\lambda` (``K`` the sponge
@@ -167,7 +173,10 @@ class Propagator:
         CPML memory. The free-surface mirror is its own transpose in this variable (image
         method: the Laplacian of the mirrored field equals the folded transpose). ``rec =
         (idx, weights, amps)`` injects the data residual at time ``n`` with weights
-        ``S * w2 * K`` (see :meth:`receiver_adjoint_weights`).
+        ``S * w2 * K`` (see :meth:`receiver_adjoint_weights`). With ``image`` (a padded field)
+        and ``fields = (u^{n+1}, u^n, u^{n-1})`` of the forward pass, the same sweep adds
+        :math:`q^n D^n` to ``image`` on the updated points, one step of the gradient's imaging
+        condition (:math:`D^n` as in :meth:`born_scale`).
         """
         q, q_next = state.u, state.u_prev
         a = (self.prof[0][0], self.prof[1][0])
@@ -175,7 +184,16 @@ class Propagator:
             self._cpml(state, q, q_next, a, self.x_slabs, 2)
             self._cpml(state, q, q_next, a, self.x_slabs, 3)
         kernels.laplacian_step(
-            q, q_next, self.w2, *self.c, *self.keep, *self.free_columns, self.boxes
+            q,
+            None,
+            q_next,
+            self.w2,
+            *self.c,
+            *self.keep,
+            *self.free_columns,
+            self.boxes,
+            image,
+            fields,
         )
         if self.cpml_axes:
             self._cpml(state, q, q_next, self.near[:2], self.x_near, 4)
