@@ -1,6 +1,7 @@
 """Binomial checkpointing: the Revolve counts, the schedule, and bit-identical gradients."""
 
 import itertools
+import pickle
 from functools import cache
 from math import comb
 
@@ -152,6 +153,29 @@ def test_gradient_is_bit_identical_under_every_budget(ndim, boundary, free_surfa
     assert one == model.dtype.itemsize * int(
         np.prod(_setup(model, wavelet, src, rec, dt, "linear", None)["prop"].shape)
     )
+
+
+def test_workspace_reuses_the_history_and_changes_nothing():
+    surface = _small_run(2, "cpml", True)
+    buried = _small_run(2, "cpml", False)  # same grid, no free surface: its halo must stay 0
+    ws = wb.Workspace()
+    held = []
+    for model, wavelet, src, rec, dt, residual in [surface, surface, buried, surface]:
+        g = wb.gradient(model, residual, wavelet, src, rec, dt, memory="full", workspace=ws)
+        fresh = wb.gradient(model, residual, wavelet, src, rec, dt, memory="full")
+        assert np.array_equal(g, fresh)
+        held.append(ws._history)
+    assert held[1] is held[0] and held[2] is not held[1] and held[3] is not held[2]
+    assert ws.nbytes == held[3].nbytes > 0
+    model, wavelet, src, rec, dt, residual = surface
+    state = ck.state_bytes(_setup(model, wavelet, src, rec, dt, "linear", None)["state"])
+    budget = wb.gradient_plan(model, len(wavelet), dt, "full", nrec=4).working_bytes + 3 * state
+    assert wb.gradient_plan(model, len(wavelet), dt, budget, nrec=4).mode == "revolve"
+    g = wb.gradient(model, residual, wavelet, src, rec, dt, memory=budget, workspace=ws)
+    assert np.array_equal(g, wb.gradient(model, residual, wavelet, src, rec, dt))
+    assert pickle.loads(pickle.dumps(ws)).nbytes == 0  # sent to a worker empty
+    ws.clear()
+    assert ws.nbytes == 0
 
 
 def test_gradient_refuses_a_budget_below_one_checkpoint():

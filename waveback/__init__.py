@@ -1,5 +1,6 @@
 """waveback: finite-difference acoustic wave propagation and its exact adjoint."""
 
+from .checkpointing import Workspace
 from .executors import ShotFailures, make_executor
 from .geometry import plane_wave_delays
 from .imaging import born_operator, lsrtm, rtm
@@ -22,6 +23,7 @@ __all__ = [
     "born",
     "gradient",
     "gradient_plan",
+    "Workspace",
     "gradient_to_velocity",
     "rtm",
     "lsrtm",

@@ -17,7 +17,8 @@ are bit-identical to the stored ones (every kernel is deterministic), so the gra
 not depend on the storage.
 
 :func:`plan` turns a memory budget into a :class:`Plan`; :func:`reversed_fields` yields
-:math:`(u^{n+1}, u^n, u^{n-1})` for ``n = nt - 1, ..., 0`` under that plan.
+:math:`(u^{n+1}, u^n, u^{n-1})` for ``n = nt - 1, ..., 0`` under that plan. A
+:class:`Workspace` keeps the full-storage history between calls.
 """
 
 from __future__ import annotations
@@ -204,7 +205,48 @@ def plan(nt: int, field_bytes: int, state_bytes: int, working_bytes: int, memory
     )
 
 
-def reversed_fields(prop, state, advance, plan: Plan):
+class Workspace:
+    """The full-storage history of a gradient, kept for the next gradient on the same grid.
+
+    A fresh history of ``nt + 1`` wavefields is mapped page by page by the operating system
+    on first touch, which costs about as much as the forward run itself on large problems
+    (B2D: 4.5 GiB). Passing one workspace to successive gradients of the same grid, length
+    and free-surface setting (an inversion's iterations, a loop over shots) reuses it. The
+    workspace holds at most one history and keeps its memory until it is dropped or
+    :meth:`clear` is called; checkpointed plans do not use it.
+    """
+
+    def __init__(self):
+        self._key = None
+        self._history = None
+
+    def history(self, nt, shape, dtype, free_surface) -> np.ndarray:
+        """A ``(nt + 1, *shape)`` history whose halos are zero (rows under a free surface are
+        rewritten every step, so a history is reused only with the same setting)."""
+        key = (nt, tuple(shape), np.dtype(dtype), bool(free_surface))
+        if key != self._key:
+            self.clear()
+            self._history = np.zeros((nt + 1, *shape), dtype)  # lazily mapped
+            self._key = key
+        return self._history
+
+    def clear(self) -> None:
+        """Release the history."""
+        self._key = self._history = None
+
+    def __getstate__(self):
+        return {}  # a workspace travels to another process empty
+
+    def __setstate__(self, state):
+        self.__init__()
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held."""
+        return 0 if self._history is None else self._history.nbytes
+
+
+def reversed_fields(prop, state, advance, plan: Plan, workspace: Workspace | None = None):
     """Yield ``(n, u_next, u, u_prev)`` = :math:`(n, u^{n+1}, u^n, u^{n-1})`, ``n`` descending.
 
     Parameters
@@ -216,18 +258,20 @@ def reversed_fields(prop, state, advance, plan: Plan):
         ``advance(state, n, out=None)`` steps ``state`` from ``n`` to ``n + 1`` (injecting the
         sources of step ``n``), like :meth:`Propagator.step`.
     plan : Plan
+    workspace : Workspace, optional
+        Where full storage keeps its history (default: a new array per call).
 
     The yielded arrays are valid until the next iteration; at ``n = 0``, ``u_prev`` is the
     start state's :math:`u^{-1}`. The generator's ``forward_steps`` count is returned as
     its value (``StopIteration.value``) for checks against :attr:`Plan.forward_steps`.
     """
     if plan.mode == "full":
-        return (yield from _full(prop, state, advance, plan.nt))
+        return (yield from _full(prop, state, advance, plan.nt, workspace or Workspace()))
     return (yield from _revolve(prop, state, advance, plan.nt, plan.checkpoints))
 
 
-def _full(prop, state, advance, nt):
-    stored = np.zeros((nt + 1, *prop.shape), prop.model.dtype)  # lazily mapped
+def _full(prop, state, advance, nt, workspace):
+    stored = workspace.history(nt, prop.shape, prop.model.dtype, prop.model.free_surface)
     stored[0] = state.u
     start_prev = state.u_prev.copy()
     for n in range(nt):

@@ -30,12 +30,13 @@ exposes it as a :class:`scipy.sparse.linalg.LinearOperator` (``matvec`` = :func:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.sparse.linalg import LinearOperator, lsqr
 
 from . import executors
+from .checkpointing import Workspace
 from .linearised import born, gradient, image_sweep
 from .propagation import forward
 
@@ -146,7 +147,8 @@ class ImageJob:
     """The inputs every shot of :func:`rtm` shares (sent to each worker once).
 
     The attributes are :func:`rtm`'s parameters of the same names; ``progress`` asks for the
-    time-step progress bars of each shot (only useful in this process).
+    time-step progress bars of each shot (only useful in this process). ``workspace`` keeps a
+    full-storage history for the next shot in the same process (it travels empty).
     """
 
     model: object
@@ -159,6 +161,7 @@ class ImageJob:
     memory: object = "auto"
     time_dispersion_correction: bool = False
     progress: bool = False
+    workspace: Workspace = field(default_factory=Workspace, compare=False, repr=False)
 
 
 def image_shot(job: ImageJob, shot, data):
@@ -195,6 +198,7 @@ def image_shot(job: ImageJob, shot, data):
         progress=job.progress,
         illumination=job.illumination,
         time_dispersion_correction=tdc,
+        workspace=job.workspace,
     )
 
 

@@ -31,6 +31,7 @@ from scipy.optimize import minimize
 from scipy.signal import butter, sosfiltfilt
 
 from . import executors
+from .checkpointing import Workspace
 from .linearised import gradient, gradient_to_velocity
 from .propagation import _warn_dispersion, forward
 
@@ -96,13 +97,18 @@ def misfit_gradient(
 
 @dataclass(frozen=True)
 class MisfitJob:
-    """The inputs every shot of :func:`misfit_gradient` shares (sent to each worker once)."""
+    """The inputs every shot of :func:`misfit_gradient` shares (sent to each worker once).
+
+    ``workspace`` keeps a full-storage history for the next shot in the same process (it
+    travels empty).
+    """
 
     model: object
     dt: float
     interpolation: str = "linear"
     memory: object = "auto"
     time_dispersion_correction: bool = False
+    workspace: Workspace = field(default_factory=Workspace, compare=False, repr=False)
 
 
 def misfit_gradient_shot(job: MisfitJob, shot, data):
@@ -134,6 +140,7 @@ def misfit_gradient_shot(job: MisfitJob, shot, data):
         job.interpolation,
         memory=executors.shot_memory(job.memory),
         time_dispersion_correction=tdc,
+        workspace=job.workspace,
     )
     return phi, g
 

@@ -83,6 +83,7 @@ def gradient(
     memory="auto",
     progress=False,
     time_dispersion_correction=False,
+    workspace=None,
 ):
     """:math:`J^T r`: the gradient w.r.t. ``m = 1/vp²`` of :math:`\\tfrac12\\|d(m) - d_{obs}\\|^2`
     when ``residual = d(m) - d_obs``; the exact transpose of :func:`born`.
@@ -110,6 +111,9 @@ def gradient(
     time_dispersion_correction : bool
         The gradient of the misfit of the corrected :func:`forward` (transpose of the corrected
         :func:`born`).
+    workspace : Workspace, optional
+        Keeps the full-storage history for the next call on the same grid, saving its
+        allocation (:class:`waveback.checkpointing.Workspace`); the result is the same.
 
     Returns
     -------
@@ -127,6 +131,7 @@ def gradient(
         memory=memory,
         progress=progress,
         time_dispersion_correction=time_dispersion_correction,
+        workspace=workspace,
     )[0]
 
 
@@ -143,6 +148,7 @@ def image_sweep(
     progress=False,
     illumination=False,
     time_dispersion_correction=False,
+    workspace=None,
 ):
     """:func:`gradient`, and optionally the source illumination of the same sweep.
 
@@ -173,7 +179,9 @@ def image_sweep(
             prop.step(state, run["source_at"](n), out=out)
             bar.update()
 
-        for n, u_next, u, u_prev in checkpointing.reversed_fields(prop, state, advance, plan):
+        for n, u_next, u, u_prev in checkpointing.reversed_fields(
+            prop, state, advance, plan, workspace
+        ):
             if illumination:
                 kernels.accumulate_square(illum, u)
             prop.adjoint_step(
