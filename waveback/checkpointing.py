@@ -212,8 +212,8 @@ class Workspace:
     on first touch, which costs about as much as the forward run itself on large problems
     (B2D: 4.5 GiB). Passing one workspace to successive gradients of the same grid, length
     and free-surface setting (an inversion's iterations, a loop over shots) reuses it. The
-    workspace holds at most one history and keeps its memory until it is dropped or
-    :meth:`clear` is called; checkpointed plans do not use it.
+    workspace holds at most one history and keeps its memory until it is dropped, until
+    :meth:`clear` is called, or until a call's budget chooses checkpointing (which releases it).
     """
 
     def __init__(self):
@@ -259,7 +259,8 @@ def reversed_fields(prop, state, advance, plan: Plan, workspace: Workspace | Non
         sources of step ``n``), like :meth:`Propagator.step`.
     plan : Plan
     workspace : Workspace, optional
-        Where full storage keeps its history (default: a new array per call).
+        Where full storage keeps its history (default: a new array per call); a checkpointed
+        plan releases the history it holds.
 
     The yielded arrays are valid until the next iteration; at ``n = 0``, ``u_prev`` is the
     start state's :math:`u^{-1}`. The generator's ``forward_steps`` count is returned as
@@ -267,6 +268,8 @@ def reversed_fields(prop, state, advance, plan: Plan, workspace: Workspace | Non
     """
     if plan.mode == "full":
         return (yield from _full(prop, state, advance, plan.nt, workspace or Workspace()))
+    if workspace is not None:
+        workspace.clear()  # the budget chose checkpoints: hold no history beside them
     return (yield from _revolve(prop, state, advance, plan.nt, plan.checkpoints))
 
 

@@ -191,6 +191,7 @@ def laplacian_step(
     ``image += u * D`` on the updated points, ``D = f_next - 2K f + (2K - 1) f_prev``: in an
     adjoint step (``u = q^n``) that is one step of the gradient's imaging condition (see
     :func:`scattering`), fused into the sweep that reads ``u`` anyway.
+
     In a sponge, ``u_tt + sigma u_t = v^2 (L u + s)`` with a centred ``u_t`` gives the damped
     form ``u_next <- (2u - (1 - s) u_prev + w2 L u) / (1 + s)``, ``s = sigma dt / 2``, written
     as ``q (2u + w2 L u) - (2q - 1) u_prev`` with ``q = 1 / (1 + s)``. The damping is separable
