@@ -140,6 +140,13 @@ def _update_rows(
     _restore_fp_mode(fp_mode)
 
 
+@njit(inline="always")
+def _scattered(f_next, f, f_prev, k2, one):
+    """``D = f_next - 2K f + (2K - 1) f_prev`` with ``k2 = 2K`` (``one``: 1 in the fields'
+    dtype): the Born source and, in its transpose, the imaging condition, as one expression."""
+    return f_next - k2 * f + (k2 - one) * f_prev
+
+
 @njit(**_SERIAL)
 def _image_row(out, uf, fields, base, n, keep_row, keep_x, rx):
     """``out += u * D`` on ``n`` points of a row, ``D`` as in :func:`scattering`."""
@@ -149,7 +156,7 @@ def _image_row(out, uf, fields, base, n, keep_row, keep_x, rx):
         j = uint64(jq)
         i = base + j
         k2 = (keep_row + keep_row) * keep_x[uint64(rx) + j]
-        out[i] += uf[i] * (hn[i] - k2 * h[i] + (k2 - one) * hp[i])
+        out[i] += uf[i] * _scattered(hn[i], h[i], hp[i], k2, one)
 
 
 @njit(**_SERIAL)
@@ -405,7 +412,7 @@ def scattering(out, weight, u_next, u, u_prev, keep_z, keep_y, keep_x):
             kzy = keep_z[iz] * keep_y[iy]
             for ix in range(nx):
                 k2 = (kzy + kzy) * keep_x[ix]
-                d = u_next[iz, iy, ix] - k2 * u[iz, iy, ix] + (k2 - one) * u_prev[iz, iy, ix]
+                d = _scattered(u_next[iz, iy, ix], u[iz, iy, ix], u_prev[iz, iy, ix], k2, one)
                 out[iz, iy, ix] = weight[iz, iy, ix] * d
 
 

@@ -59,15 +59,16 @@ def born(
     scatter = np.where(prop.updated_mask(), -model.pad(dm).reshape(prop.shape) / m, 0.0)
     scatter = scatter.astype(model.dtype)
     linear = prop.new_state()
-    u_old = np.zeros(prop.shape, model.dtype)
+    spare = np.zeros(prop.shape, model.dtype)  # takes u^{n+1}, so u^{n-1} survives the step
     source = np.zeros(prop.shape, model.dtype)
     d = np.zeros((nt, rec_idx.shape[0]), model.dtype)
     for n in _steps(nt, progress):
         kernels.sample(linear.u, rec_idx, rec_w, d[n])
-        u_old[...] = state.u_prev
-        prop.step(state, run["source_at"](n))
+        u_old = state.u_prev
+        prop.step(state, run["source_at"](n), out=spare)
         kernels.scattering(source, scatter, state.u, state.u_prev, u_old, *prop.keep)
         prop.step(linear, add=source)
+        spare = u_old
     return d
 
 
