@@ -261,7 +261,7 @@ def test_float32_kernels_do_no_float64_arithmetic():
     # double arithmetic or float-to-double extension in its LLVM IR.
     from numba import njit
 
-    from waveback import kernels
+    from waveback import cpml_kernels, kernels
 
     prop = wb.Propagator(wb.Model(np.full((12, 14), 1500.0), 5.0, nbl=4), 1e-3)
     sponge = wb.Propagator(wb.Model(np.full((12, 14), 1500.0), 5.0, nbl=4, boundary="sponge"), 1e-3)
@@ -276,7 +276,7 @@ def test_float32_kernels_do_no_float64_arithmetic():
         (kernels._update_rows, (u, None, v, w2, *rows, None, None)),
         (kernels._update_rows, (u, v, w2.copy(), w2, *rows, None, None)),
         (kernels._update_rows, (u, None, v, w2, *rows, w2.copy(), (u, u, v))),
-        (kernels._image_row, (flat[1], flat[0], (u, v, u), np.uint64(4), 3, keep[1], keep, 4)),
+        (kernels.image_row, (flat[1], flat[0], (u, v, u), np.uint64(4), 3, keep[1], keep, 4)),
         (
             kernels._damped_update,
             (flat[0], *flat, lap, np.uint64(4), 0, 2, np.float32(0.9), sponge.keep[2], 4),
@@ -285,10 +285,20 @@ def test_float32_kernels_do_no_float64_arithmetic():
         (kernels.inject, (u, idx, weights, np.ones(1, np.float32))),
         (kernels.scattering, (v, u, u, u, u, *prop.keep)),
     ]
-    line = (*flat, st.psi[2].ravel(), st.zeta[2].ravel(), *prop.prof[2], prop.c[2], prop.g[2])
-    calls += [(kernels._cpml_line, (mode, *line, np.uint64(1), 70, 3, 4, 1)) for mode in range(5)]
+    cpml = (prop.c, prop.g, prop.prof)
+    memory = (prop.keep, st.psi, st.zeta, prop.memory_offsets, prop.x_slabs)
+    calls += [
+        (cpml_kernels._forward_rows, (u, None, v, w2, *cpml, *memory, prop.boxes[0])),
+        (cpml_kernels._forward_rows, (u, v, w2.copy(), w2, *cpml, *memory, prop.boxes[0])),
+    ]
+    near, box = prop.near[:2], prop.boxes[0]
+    adjoint = (u, v, w2, *cpml, near, *memory, prop.x_near, box)
+    calls += [
+        (cpml_kernels._adjoint_rows, (*adjoint, None, None)),
+        (cpml_kernels._adjoint_rows, (*adjoint, w2.copy(), (u, u, v))),
+    ]
     for kernel, args in calls:
-        fresh = njit(fastmath=kernels._SERIAL["fastmath"])(kernel.py_func)
+        fresh = njit(fastmath=kernels.SERIAL["fastmath"])(kernel.py_func)
         fresh(*args)
         (llvm,) = fresh.inspect_llvm().values()
         assert "fmul" in llvm  # the IR is really there

@@ -35,8 +35,8 @@ from numba.extending import intrinsic
 # either way round, and a kernel compiled in one process and loaded from numba's cache in another
 # then rounds differently. Without them every operation is IEEE and results are bitwise
 # reproducible across processes, thread counts and cache states (shots, resumed runs, workers).
-_SERIAL = dict(fastmath={"nnan", "ninf", "nsz"}, cache=True, nogil=True)
-_PARALLEL = dict(parallel=True, cache=True, nogil=True)
+SERIAL = dict(fastmath={"nnan", "ninf", "nsz"}, cache=True, nogil=True)
+PARALLEL = dict(parallel=True, cache=True, nogil=True)
 _FTZ_DAZ = 0x8040  # MXCSR flush-to-zero and denormals-are-zero bits
 
 
@@ -77,25 +77,25 @@ def _x86_set_fp_mode(typingctx, value):
 if platform.machine().lower() in ("x86_64", "amd64"):
 
     @njit(inline="always")
-    def _flush_subnormals():
+    def flush_subnormals():
         return _x86_swap_fp_mode(_FTZ_DAZ)
 
     @njit(inline="always")
-    def _restore_fp_mode(old):
+    def restore_fp_mode(old):
         _x86_set_fp_mode(old)
 
 else:  # other processors keep IEEE subnormals (correct, only slower)
 
     @njit(inline="always")
-    def _flush_subnormals():
+    def flush_subnormals():
         return 0
 
     @njit(inline="always")
-    def _restore_fp_mode(old):
+    def restore_fp_mode(old):
         return None
 
 
-@njit(**_SERIAL)
+@njit(**SERIAL)
 def _update_rows(
     u, u_prev, u_next, w2, cz, cy, cx, keep_z, keep_y, keep_x, x_lo, x_hi, box, image, fields
 ):
@@ -106,38 +106,48 @@ def _update_rows(
     (or None) accumulates the imaging condition, see :func:`laplacian_step`.
     """
     nz, ny, nx = u.shape
+    rx = len(cx) - 1
+    uf, nf, wf = u.reshape(-1), u_next.reshape(-1), w2.reshape(-1)
+    pf = nf if u_prev is None else u_prev.reshape(-1)
+    lap = np.empty(nx - 2 * rx, dtype=u.dtype)
+    fp_mode = flush_subnormals()
+    for row in range((box[1] - box[0]) * (box[3] - box[2])):
+        iz, iy = box[0] + row // (box[3] - box[2]), box[2] + row % (box[3] - box[2])
+        update_row(uf, pf, nf, wf, cz, cy, cx, keep_z, keep_y, keep_x, x_lo, x_hi, iz, iy, lap)
+        if image is not None:
+            base = uint64((iz * ny + iy) * nx + rx)
+            keep_row = keep_z[iz] * keep_y[iy]
+            image_row(image.reshape(-1), uf, fields, base, lap.size, keep_row, keep_x, rx)
+    restore_fp_mode(fp_mode)
+
+
+@njit(inline="always")
+def update_row(uf, pf, nf, wf, cz, cy, cx, keep_z, keep_y, keep_x, x_lo, x_hi, iz, iy, lap):
+    """The update of padded row ``(iz, iy)`` of flat fields (``lap``: scratch of the row)."""
+    ny, nx = keep_y.size, keep_x.size
     rz, ry, rx = len(cz) - 1, len(cy) - 1, len(cx) - 1
     n = nx - 2 * rx
     c0 = cz[0] + cy[0] + cx[0]
-    uf, nf, wf = u.reshape(-1), u_next.reshape(-1), w2.reshape(-1)
-    pf = nf if u_prev is None else u_prev.reshape(-1)
     sz, sy = uint64(ny * nx), uint64(nx)
-    lap = np.empty(n, dtype=u.dtype)
-    fp_mode = _flush_subnormals()
-    for row in range((box[1] - box[0]) * (box[3] - box[2])):
-        iz, iy = box[0] + row // (box[3] - box[2]), box[2] + row % (box[3] - box[2])
-        base = uint64((iz * ny + iy) * nx + rx)
-        for j in range(n):
-            i = base + uint64(j)
-            acc = c0 * uf[i]
-            for k in range(1, rz + 1):
-                acc += cz[k] * (uf[i - uint64(k) * sz] + uf[i + uint64(k) * sz])
-            for k in range(1, ry + 1):
-                acc += cy[k] * (uf[i - uint64(k) * sy] + uf[i + uint64(k) * sy])
-            for k in range(1, rx + 1):
-                acc += cx[k] * (uf[i - uint64(k)] + uf[i + uint64(k)])
-            lap[j] = acc
-        keep_row = keep_z[iz] * keep_y[iy]
-        j0, j1 = (n, n) if keep_row != 1 else (x_lo, x_hi)
-        for q in range(j1 - j0):
-            j = uint64(j0) + uint64(q)
-            i = base + j
-            nf[i] = uf[i] + uf[i] - pf[i] + wf[i] * lap[j]
-        _damped_update(uf, pf, nf, wf, lap, base, 0, j0, keep_row, keep_x, rx)
-        _damped_update(uf, pf, nf, wf, lap, base, j1, n, keep_row, keep_x, rx)
-        if image is not None:
-            _image_row(image.reshape(-1), uf, fields, base, n, keep_row, keep_x, rx)
-    _restore_fp_mode(fp_mode)
+    base = uint64((iz * ny + iy) * nx + rx)
+    for j in range(n):
+        i = base + uint64(j)
+        acc = c0 * uf[i]
+        for k in range(1, rz + 1):
+            acc += cz[k] * (uf[i - uint64(k) * sz] + uf[i + uint64(k) * sz])
+        for k in range(1, ry + 1):
+            acc += cy[k] * (uf[i - uint64(k) * sy] + uf[i + uint64(k) * sy])
+        for k in range(1, rx + 1):
+            acc += cx[k] * (uf[i - uint64(k)] + uf[i + uint64(k)])
+        lap[j] = acc
+    keep_row = keep_z[iz] * keep_y[iy]
+    j0, j1 = (n, n) if keep_row != 1 else (x_lo, x_hi)
+    for q in range(j1 - j0):
+        j = uint64(j0) + uint64(q)
+        i = base + j
+        nf[i] = uf[i] + uf[i] - pf[i] + wf[i] * lap[j]
+    _damped_update(uf, pf, nf, wf, lap, base, 0, j0, keep_row, keep_x, rx)
+    _damped_update(uf, pf, nf, wf, lap, base, j1, n, keep_row, keep_x, rx)
 
 
 @njit(inline="always")
@@ -147,8 +157,8 @@ def _scattered(f_next, f, f_prev, k2, one):
     return f_next - k2 * f + (k2 - one) * f_prev
 
 
-@njit(**_SERIAL)
-def _image_row(out, uf, fields, base, n, keep_row, keep_x, rx):
+@njit(**SERIAL)
+def image_row(out, uf, fields, base, n, keep_row, keep_x, rx):
     """``out += u * D`` on ``n`` points of a row, ``D`` as in :func:`scattering`."""
     hn, h, hp = fields[0].reshape(-1), fields[1].reshape(-1), fields[2].reshape(-1)
     one = uf.dtype.type(1)
@@ -159,7 +169,7 @@ def _image_row(out, uf, fields, base, n, keep_row, keep_x, rx):
         out[i] += uf[i] * _scattered(hn[i], h[i], hp[i], k2, one)
 
 
-@njit(**_SERIAL)
+@njit(**SERIAL)
 def _damped_update(uf, pf, nf, wf, lap, base, j0, j1, keep_row, keep_x, rx):
     """Sponge form ``u_next <- q (2u + w2 L u) - (2q - 1) u_prev`` on row columns ``j0..j1``.
 
@@ -172,7 +182,7 @@ def _damped_update(uf, pf, nf, wf, lap, base, j0, j1, keep_row, keep_x, rx):
         nf[i] = q * (uf[i] + uf[i] + wf[i] * lap[j]) - (q + q - nf.dtype.type(1)) * pf[i]
 
 
-@njit(**_PARALLEL)
+@njit(**PARALLEL)
 def laplacian_step(
     u,
     u_prev,
@@ -228,7 +238,7 @@ def laplacian_step(
 
 
 @njit(inline="always")
-def _d1(f, i, stride, g):
+def d1(f, i, stride, g):
     """Centred first difference ``sum_k g_k (f[i + k s] - f[i - k s])``, ``g`` holding ``g_k/h``."""
     acc = f.dtype.type(0)
     for k in range(1, len(g) + 1):
@@ -237,7 +247,7 @@ def _d1(f, i, stride, g):
 
 
 @njit(inline="always")
-def _d2(f, i, stride, c):
+def d2(f, i, stride, c):
     """Centred second difference ``c_0 f[i] + sum_k c_k (f[i + k s] + f[i - k s])``."""
     acc = c[0] * f[i]
     for k in range(1, len(c)):
@@ -245,158 +255,7 @@ def _d2(f, i, stride, c):
     return acc
 
 
-# CPML line passes. ``mode`` selects the pass; 0 and 1 are the forward step, 2 to 4 its exact
-# transpose (in the adjoint variable q = w2 * lambda, see ``Propagator.adjoint_step``):
-#   0  psi  <- b psi + a D1 u
-#   1  zeta <- b zeta + a (D2 u + D1 psi);      u_next += w2 (D1 psi + zeta)
-#   2  lzeta <- b lzeta + q                      (on the slab: q masked by a != 0)
-#   3  lpsi  <- b lpsi - D1(chi q + a lzeta)     (D1^T = -D1 for fields zero off the slab)
-#   4  q_next += w2 (D2(a lzeta) - D1(a lpsi))   (slab and the r points next to it)
-# Neighbours along the axis sit at profile index t +- k, whichever way the line runs.
-
-
-@njit(**_SERIAL)
-def _cpml_line(mode, uf, nf, wf, pf, zf, a, b, c, g, stride, i0, count, t0, tstep):
-    """One CPML pass on ``count`` points from flat index ``i0``; profiles at ``t0 + j tstep``."""
-    for j in range(count):
-        i = uint64(i0 + j)
-        t = uint64(t0 + j * tstep)
-        if mode == 0:
-            pf[i] = b[t] * pf[i] + a[t] * _d1(uf, i, stride, g)
-        elif mode == 1:
-            d1 = _d1(pf, i, stride, g)
-            zeta = b[t] * zf[i] + a[t] * (_d2(uf, i, stride, c) + d1)
-            zf[i] = zeta
-            nf[i] += wf[i] * (d1 + zeta)
-        elif mode == 2:
-            zf[i] = b[t] * zf[i] + uf[i]
-        elif mode == 3:
-            zero = uf.dtype.type(0)
-            acc = zero
-            for k in range(1, len(g) + 1):
-                hi, lo = i + uint64(k) * stride, i - uint64(k) * stride
-                ahi, alo = a[t + uint64(k)], a[t - uint64(k)]
-                acc += g[k - 1] * (
-                    (uf[hi] if ahi != 0 else zero)
-                    + ahi * zf[hi]
-                    - (uf[lo] if alo != 0 else zero)
-                    - alo * zf[lo]
-                )
-            pf[i] = b[t] * pf[i] - acc
-        else:
-            acc = c[0] * a[t] * zf[i]
-            for k in range(1, len(c)):
-                hi, lo = i + uint64(k) * stride, i - uint64(k) * stride
-                ahi, alo = a[t + uint64(k)], a[t - uint64(k)]
-                acc += c[k] * (ahi * zf[hi] + alo * zf[lo]) - g[k - 1] * (
-                    ahi * pf[hi] - alo * pf[lo]
-                )
-            nf[i] += wf[i] * acc
-
-
-@njit(**_SERIAL)
-def _cpml_rows(u, u_next, w2, psi, zeta, prof, sel, c, g, x_ranges, mode, box):
-    """One CPML pass over the rows of ``box``, every axis.
-
-    A z (y) line runs when ``sel[0][iz]`` (``sel[1][iy]``) is non-zero; x lines cover the two
-    column ranges ``x_ranges``.
-    """
-    nz, ny, nx = u.shape
-    rx = len(c[2]) - 1
-    n = nx - 2 * rx
-    uf, nf, wf = u.reshape(-1), u_next.reshape(-1), w2.reshape(-1)
-    pz, py, px = psi[0].reshape(-1), psi[1].reshape(-1), psi[2].reshape(-1)
-    zz, zy, zx = zeta[0].reshape(-1), zeta[1].reshape(-1), zeta[2].reshape(-1)
-    az, bz, ay, by, ax, bx = prof[0][0], prof[0][1], prof[1][0], prof[1][1], prof[2][0], prof[2][1]
-    fp_mode = _flush_subnormals()
-    for row in range((box[1] - box[0]) * (box[3] - box[2])):
-        iz, iy = box[0] + row // (box[3] - box[2]), box[2] + row % (box[3] - box[2])
-        base = (iz * ny + iy) * nx + rx
-        if sel[0][iz] != 0:
-            _cpml_line(
-                mode, uf, nf, wf, pz, zz, az, bz, c[0], g[0], uint64(ny * nx), base, n, iz, 0
-            )
-        if sel[1][iy] != 0:
-            _cpml_line(mode, uf, nf, wf, py, zy, ay, by, c[1], g[1], uint64(nx), base, n, iy, 0)
-        for x0, x1 in x_ranges:
-            _cpml_line(
-                mode,
-                uf,
-                nf,
-                wf,
-                px,
-                zx,
-                ax,
-                bx,
-                c[2],
-                g[2],
-                uint64(1),
-                base - rx + x0,
-                x1 - x0,
-                x0,
-                1,
-            )
-    _restore_fp_mode(fp_mode)
-
-
-@njit(**_PARALLEL)
-def cpml_step(
-    u,
-    u_next,
-    w2,
-    psi_z,
-    psi_y,
-    psi_x,
-    zeta_z,
-    zeta_y,
-    zeta_x,
-    az,
-    bz,
-    ay,
-    by,
-    ax,
-    bx,
-    sel_z,
-    sel_y,
-    cz,
-    cy,
-    cx,
-    gz,
-    gy,
-    gx,
-    x0a,
-    x1a,
-    x0b,
-    x1b,
-    mode,
-    boxes,
-):
-    """One CPML pass (Pasalic & McGarry, 2010) of every axis; ``mode`` as listed above.
-
-    Forward: mode 0 before :func:`laplacian_step`, mode 1 after it, so that each axis's second
-    derivative becomes ``P + zeta`` with ``P = D2 u + D1 psi``. Adjoint: modes 2 and 3 before,
-    mode 4 after. ``a*``, ``b*`` are the recursion profiles along each axis, ``sel_*`` select the
-    z and y lines, ``x0a..x1a`` and ``x0b..x1b`` are the padded x ranges. (Arguments are flat
-    because parallel loops take no nested tuples.) ``boxes`` as in :func:`laplacian_step`.
-    """
-    for item in prange(boxes.shape[0]):
-        _cpml_rows(
-            u,
-            u_next,
-            w2,
-            (psi_z, psi_y, psi_x),
-            (zeta_z, zeta_y, zeta_x),
-            ((az, bz), (ay, by), (ax, bx)),
-            (sel_z, sel_y),
-            (cz, cy, cx),
-            (gz, gy, gx),
-            ((x0a, x1a), (x0b, x1b)),
-            mode,
-            boxes[item],
-        )
-
-
-@njit(**_PARALLEL)
+@njit(**PARALLEL)
 def scattering(out, weight, u_next, u, u_prev, keep_z, keep_y, keep_x):
     """``out = weight * D``, ``D = u_next - 2K u + (2K - 1) u_prev`` (``K``: sponge factor).
 
@@ -416,28 +275,34 @@ def scattering(out, weight, u_next, u, u_prev, keep_z, keep_y, keep_x):
                 out[iz, iy, ix] = weight[iz, iy, ix] * d
 
 
-def work_boxes(shape, rz, ry, nthreads, tile=32):
+def work_boxes(shape, rz, ry, nthreads, tile=32, whole=()):
     """Parallel work items ``(z0, z1, y0, y1)`` covering the non-halo rows of a padded grid.
 
     2D (``ny == 1``): ``4 * nthreads`` chunks of z. 3D: tiles of about ``tile`` y-rows over
     every z, so that the planes a z-stencil reads stay in cache while a tile is swept; their
     number is a multiple of ``nthreads`` and their widths are equal to within one row, so the
-    threads share the work evenly.
+    threads share the work evenly. No edge between items falls strictly inside one of the
+    index ranges ``whole = ((start, stop), ...)`` of the split axis (z in 2D, y in 3D): an edge
+    there moves to the nearer end of the range, so that each range is swept by one item (the
+    CPML kernels pipeline their memory updates within an item).
     """
     nz, ny = shape[0], shape[1]
     if ny == 1:
         lo, hi, n = rz, nz - rz, 4 * nthreads
-        return np.array(
-            [(lo + i * (hi - lo) // n, lo + (i + 1) * (hi - lo) // n, 0, 1) for i in range(n)],
-            dtype=np.int64,
-        )
-    lo, hi = ry, ny - ry
-    n = nthreads * max(1, round((hi - lo) / (nthreads * tile)))
+    else:
+        lo, hi = ry, ny - ry
+        n = nthreads * max(1, round((hi - lo) / (nthreads * tile)))
     edges = [lo + i * (hi - lo) // n for i in range(n + 1)]
-    return np.array(
-        [(rz, nz - rz, edges[i], edges[i + 1]) for i in range(n) if edges[i + 1] > edges[i]],
-        dtype=np.int64,
-    )
+    for start, stop in whole:
+        edges = [
+            e if not start < e < stop else min((start, stop), key=lambda b: abs(b - e))
+            for e in edges
+        ]
+    edges = sorted(set(edges))
+    spans = [(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
+    if ny == 1:
+        return np.array([(z0, z1, 0, 1) for z0, z1 in spans], dtype=np.int64)
+    return np.array([(rz, nz - rz, y0, y1) for y0, y1 in spans], dtype=np.int64)
 
 
 @njit(cache=True, nogil=True)
@@ -471,7 +336,7 @@ def mirror_free_surface(field, r):
         field[r - k] = -field[r + k]
 
 
-@njit(**_PARALLEL)
+@njit(**PARALLEL)
 def accumulate_square(out, u):
     """``out += u**2`` (the source-side illumination of an image, summed over time steps)."""
     nz, ny, nx = u.shape
@@ -481,7 +346,7 @@ def accumulate_square(out, u):
                 out[iz, iy, ix] += u[iz, iy, ix] * u[iz, iy, ix]
 
 
-@njit(**_PARALLEL)
+@njit(**PARALLEL)
 def copy(dst, src):
     """``dst[...] = src`` for padded fields, split over threads (memory bandwidth, page faults)."""
     nz, ny, nx = src.shape

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from . import dispersion, kernels
+from . import cpml_kernels, dispersion, kernels
 from .boundaries import cpml_coefficients, layer_depth, sponge_factor
 from .geometry import check_points, point_stencils
 from .stencils import first_derivative_coefficients, second_derivative_coefficients
@@ -97,36 +97,38 @@ class Propagator:
         self.cpml_axes = self.array_axes if model.boundary == "cpml" else ()
         ry = r if model.ndim == 3 else 0
         self.halos = (r, ry, r)
-        self.boxes = kernels.work_boxes(self.shape, r, ry, numba.get_num_threads())
+        regions = [
+            _memory_regions(self.shape[ax3], *model.pads[axis], r) if self.cpml_axes else []
+            for axis, ax3 in enumerate(self.array_axes)
+        ]
+        if model.ndim == 2:
+            regions.insert(1, [])
+        self.memory_regions = tuple(regions)
+        self.memory_offsets, self.memory_sizes = zip(
+            *(_memory_offsets(n, reg) for n, reg in zip(self.shape, regions, strict=True)),
+            strict=True,
+        )
+        split = 0 if model.ndim == 2 else 1  # the axis that work_boxes divides
+        whole = [(max(a, r), min(b, self.shape[split] - r)) for a, b in regions[split]]
+        self.boxes = kernels.work_boxes(self.shape, r, ry, numba.get_num_threads(), whole=whole)
 
     def new_state(self) -> State:
-        """Zero wavefields and CPML memory variables (a 1-point dummy for axes without CPML)."""
+        """Zero wavefields and CPML memory variables.
+
+        The memory of an axis is stored for its slabs only (see :mod:`waveback.cpml_kernels`):
+        ``memory_sizes[axis]`` points along that axis, full size along the others; an axis
+        without CPML gets a 1-point dummy.
+        """
         dtype = self.model.dtype
-        aux = [
-            np.zeros(self.shape if ax in self.cpml_axes else (1, 1, 1), dtype) for ax in range(3)
-        ]
+        aux = []
+        for ax in range(3):
+            shape = list(self.shape) if ax in self.cpml_axes else [1, 1, 1]
+            if ax in self.cpml_axes:
+                shape[ax] = self.memory_sizes[ax]
+            aux.append(np.zeros(shape, dtype))
         aux2 = [np.zeros_like(a) for a in aux]
         return State(
             np.zeros(self.shape, dtype), np.zeros(self.shape, dtype), tuple(aux), tuple(aux2)
-        )
-
-    def _cpml(self, state, u, u_next, select, x_ranges, mode):
-        a_b = (p for ab in self.prof for p in ab)
-        kernels.cpml_step(
-            u,
-            u_next,
-            self.w2,
-            *state.psi,
-            *state.zeta,
-            *a_b,
-            select[0],
-            select[1],
-            *self.c,
-            *self.g,
-            *x_ranges[0],
-            *x_ranges[1],
-            mode,
-            self.boxes,
         )
 
     def step(self, state: State, src=None, add=None, out=None) -> None:
@@ -140,28 +142,35 @@ class Propagator:
         """
         u, u_prev = state.u, state.u_prev
         u_next = u_prev if out is None else out
-        a = (self.prof[0][0], self.prof[1][0])
+        u_prev = None if out is None else u_prev
         if self.cpml_axes:
-            self._cpml(state, u, u_next, a, self.x_slabs, 0)
-        kernels.laplacian_step(
-            u,
-            None if out is None else u_prev,
-            u_next,
-            self.w2,
-            *self.c,
-            *self.keep,
-            *self.free_columns,
-            self.boxes,
-        )
-        if self.cpml_axes:
-            self._cpml(state, u, u_next, a, self.x_slabs, 1)
+            cpml_kernels.forward_step(
+                u,
+                u_prev,
+                u_next,
+                self.w2,
+                *self.c,
+                *self.g,
+                *(p for ab in self.prof for p in ab),
+                *self.keep,
+                *state.psi,
+                *state.zeta,
+                *self.memory_offsets,
+                *self.x_slabs[0],
+                *self.x_slabs[1],
+                self.boxes,
+            )
+        else:
+            kernels.laplacian_step(
+                u, u_prev, u_next, self.w2, *self.c, *self.keep, *self.free_columns, self.boxes
+            )
         if src is not None:
             kernels.inject(u_next, *src)
         if add is not None:
             u_next += add
         if self.model.free_surface:
             kernels.mirror_free_surface(u_next, self.model.halo)
-        state.u, state.u_prev = u_next, u
+        state.u, state.u_prev = u_next, state.u
 
     def adjoint_step(self, state: State, rec=None, image=None, fields=None) -> None:
         """One time step of the exact transpose of :meth:`step`, backwards in time.
@@ -170,33 +179,50 @@ class Propagator:
         factor, 1 elsewhere), in which the transpose of the interior update is the forward
         update itself: ``state.u`` holds :math:`q^n`, ``state.u_prev`` :math:`q^{n+1}`, and on
         return ``state.u`` holds :math:`q^{n-1}`. ``state.psi``/``state.zeta`` carry the adjoint
-        CPML memory. The free-surface mirror is its own transpose in this variable (image
-        method: the Laplacian of the mirrored field equals the folded transpose). ``rec =
-        (idx, weights, amps)`` injects the data residual at time ``n`` with weights
-        ``S * w2 * K`` (see :meth:`receiver_adjoint_weights`). With ``image`` (a padded field)
-        and ``fields = (u^{n+1}, u^n, u^{n-1})`` of the forward pass, the same sweep adds
+        CPML memory (:func:`waveback.cpml_kernels.adjoint_step`, beside its forward). The
+        free-surface mirror is its own transpose in this variable (image method: the Laplacian
+        of the mirrored field equals the folded transpose). ``rec = (idx, weights, amps)``
+        injects the data residual at time ``n`` with weights ``S * w2 * K`` (see
+        :meth:`receiver_adjoint_weights`). With ``image`` (a padded field) and
+        ``fields = (u^{n+1}, u^n, u^{n-1})`` of the forward pass, the same sweep adds
         :math:`q^n D^n` to ``image`` on the updated points, one step of the gradient's imaging
         condition (:math:`D^n` as in :meth:`born_scale`).
         """
         q, q_next = state.u, state.u_prev
-        a = (self.prof[0][0], self.prof[1][0])
         if self.cpml_axes:
-            self._cpml(state, q, q_next, a, self.x_slabs, 2)
-            self._cpml(state, q, q_next, a, self.x_slabs, 3)
-        kernels.laplacian_step(
-            q,
-            None,
-            q_next,
-            self.w2,
-            *self.c,
-            *self.keep,
-            *self.free_columns,
-            self.boxes,
-            image,
-            fields,
-        )
-        if self.cpml_axes:
-            self._cpml(state, q, q_next, self.near[:2], self.x_near, 4)
+            cpml_kernels.adjoint_step(
+                q,
+                q_next,
+                self.w2,
+                *self.c,
+                *self.g,
+                *(p for ab in self.prof for p in ab),
+                *self.near[:2],
+                *self.keep,
+                *state.psi,
+                *state.zeta,
+                *self.memory_offsets,
+                *self.x_slabs[0],
+                *self.x_slabs[1],
+                *self.x_near[0],
+                *self.x_near[1],
+                self.boxes,
+                image,
+                fields,
+            )
+        else:
+            kernels.laplacian_step(
+                q,
+                None,
+                q_next,
+                self.w2,
+                *self.c,
+                *self.keep,
+                *self.free_columns,
+                self.boxes,
+                image,
+                fields,
+            )
         if rec is not None:
             kernels.inject(q_next, *rec)
         if self.model.free_surface:
@@ -595,6 +621,30 @@ def _ranges(mask):
     runs = [tuple(int(e) for e in edges[i : i + 2]) for i in range(0, len(edges), 2)]
     runs += [(0, 0)] * (2 - len(runs))
     return tuple(runs)
+
+
+def _memory_regions(n, lo, hi, r):
+    """Padded index ranges along one axis where CPML memory is stored: each slab (the ``lo``
+    or ``hi`` pad beyond the ``r``-point halo) widened by ``2r`` zeros toward the model, the
+    reach of the transposed stencils; one range for the whole axis where they would meet."""
+    regions = []
+    if lo > r:
+        regions.append((0, min(n, lo + 2 * r)))
+    if hi > r:
+        regions.append((max(0, n - hi - 2 * r), n))
+    if len(regions) == 2 and regions[0][1] >= regions[1][0]:
+        regions = [(0, n)]
+    return regions
+
+
+def _memory_offsets(n, regions):
+    """``(off, size)``: padded index ``t`` of a region is stored at ``t - off[t]``."""
+    off = np.zeros(n, np.int64)
+    size = 0
+    for start, stop in regions:
+        off[start:stop] = start - size
+        size += stop - start
+    return off, size
 
 
 def _shape3(shape):
