@@ -461,6 +461,16 @@ def test_convert_refusals_are_one_error_line(tmp_path, monkeypatch):
         errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
         assert len(errors) == 1 and expected in errors[0], result.stderr
         assert not (tmp_path / "x.h5").exists()
+    pos = np.array([[0.0, 1.2e-3], [0.0, 1.2345e-3]])
+    survey = acq.Survey(None, 1e-3, 10, (acq.Shot(pos[:1], pos),))
+    io.write_shots(tmp_path / "fine.h5", survey, [np.zeros((10, 2), np.float32)])
+    result = run_convert(monkeypatch, tmp_path / "fine.h5", tmp_path / "fine.sgy")
+    assert result.exit_code == ERROR_EXIT_CODE and result.stderr == (
+        "error: SEG-Y cannot store the x and y exactly: 0.0012345 m is not a whole number of "
+        "0.1 mm that fits its 32-bit fields (scalars 1, -10, -100, -1000, -10000, 10, 100, "
+        "1000, 10000); round the positions to 0.1 mm first\n"
+    )
+    assert not (tmp_path / "fine.sgy").exists()
 
 
 # --- velocity models ---------------------------------------------------------------------------
