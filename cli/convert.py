@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -25,15 +26,27 @@ from waveback.model import Model
     multiple=True,
     help="Grid spacing (m) of a SEG-Y model that does not record it; once, or once per axis.",
 )
+@click.option(
+    "--datum",
+    type=float,
+    default=segy.DATUM,
+    show_default=True,
+    help="Elevation (m) of z = 0 in SEG-Y shot gathers: z = datum - elevation (+ source depth).",
+)
 @click.option("--overwrite", is_flag=True, help="Replace TARGET if it exists.")
 @click.pass_context
-def convert(ctx, source: Path, target: Path, as_model: bool, spacing, overwrite: bool) -> None:
+def convert(
+    ctx, source: Path, target: Path, as_model: bool, spacing, datum: float, overwrite: bool
+) -> None:
     """Convert SOURCE to TARGET, SEG-Y (.sgy, .segy) to HDF5 (.h5) or back.
 
-    Shot gathers keep their data, time axis and source and receiver positions (see
-    docs/format.md for the SEG-Y header fields used); SEG-Y carries no wavelet and no model.
-    A velocity model is one trace per grid column; waveback's own SEG-Y models record their
-    grid, other tools' need --model and --spacing.
+    Shot gathers keep their data, time axis, source and receiver positions and field record
+    numbers (see docs/format.md for the SEG-Y header fields used); SEG-Y carries no wavelet
+    and no model. Files that SEG-Y cannot hold exactly, or that waveback cannot read
+    faithfully (a recording delay, geographic coordinates), are refused; assumptions about
+    unset header fields are printed as warnings with counts. A velocity model is one trace
+    per grid column; waveback's own SEG-Y models record their grid, other tools' need
+    --model and --spacing.
     """
     if target.exists() and not overwrite:
         raise FileExistsError(f"{target} exists; choose another name or pass --overwrite")
@@ -47,8 +60,11 @@ def convert(ctx, source: Path, target: Path, as_model: bool, spacing, overwrite:
             vp, h, origin = segy.read_segy_model(source, list(spacing) or None)
             io.write_model(target, Model(vp, h, origin), command=command)
         else:
-            survey, gathers = segy.read_segy_shots(source)
-            io.write_shots(target, survey, gathers, command=command)
+            shots = segy.import_segy_shots(source, datum)
+            parameters = json.dumps({"datum": datum, "field_records": shots.field_records})
+            io.write_shots(
+                target, shots.survey, shots.gathers, command=command, parameters=parameters
+            )
     else:
         kind = io.file_format(source)
         if kind == io.MODEL:
@@ -57,8 +73,19 @@ def convert(ctx, source: Path, target: Path, as_model: bool, spacing, overwrite:
         elif kind == io.SHOTS:
             survey = io.read_survey(source)
             gathers = (io.read_gather(source, i) for i in range(len(survey.shots)))
-            segy.write_segy_shots(target, survey, gathers)
+            records = _field_records(source, len(survey.shots))
+            segy.write_segy_shots(target, survey, gathers, records, datum)
         else:
             raise ValueError(f"{source} is a {kind} file; convert handles shot and model files")
     if not ctx.obj["quiet"]:
         click.echo(f"wrote {target}")
+
+
+def _field_records(path: Path, nshots: int) -> list | None:
+    """The SEG-Y field record numbers that ``convert`` stored in a shot file, if any."""
+    try:
+        parameters = json.loads(io.read_provenance(path).get("parameters") or "{}")
+    except json.JSONDecodeError:
+        return None
+    records = parameters.get("field_records") if isinstance(parameters, dict) else None
+    return records if isinstance(records, list) and len(records) == nshots else None
