@@ -17,16 +17,25 @@ memory-bandwidth limit, measured in the same run with a STREAM triad ``a = b + s
 ``u(t)``, ``u(t-dt)`` and the model, write ``u(t+dt)``), so bandwidth / 16 B is the upper limit
 on points per second.
 
+The default boundary (CPML) is measured first; the processor's model name, instruction-set
+level and cache sizes head the table, since ratios differ between processors.
+
 Usage::
 
-    python benchmarks/bench_forward.py    # B2D, B3D; sponge, CPML; forward, adjoint, gradient
+    python benchmarks/bench_forward.py    # B2D, B3D; CPML, sponge; forward, adjoint, gradient
     python benchmarks/bench_forward.py --problem B2D --boundary sponge --json
+    python benchmarks/bench_forward.py --serve B3D cpml forward   # used by compare_devito.py
+
+``--serve`` builds one case, runs it once as a warm-up, prints a JSON line, and then times one
+run for each line read from standard input (a JSON line each): the interleaved races of
+``compare_devito.py`` drive it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import platform
 import resource
 import statistics
 import subprocess
@@ -85,6 +94,28 @@ def stream_triad(gib: float = 1.0, repeats: int = 5) -> float:
     return 3 * a.nbytes / best
 
 
+def processor() -> str:
+    """The processor's model name, vector extensions and cache sizes, as Linux reports them."""
+    info = {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                info.setdefault(key.strip(), value.strip())
+    except OSError:
+        return platform.processor() or "unknown processor"
+    flags = info.get("flags", "").split()
+    isa = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "SSE/other"
+    caches = []
+    for level, name in (("index2", "L2"), ("index3", "L3")):
+        try:
+            with open(f"/sys/devices/system/cpu/cpu0/cache/{level}/size") as f:
+                caches.append(f"{name} {f.read().strip()}")
+        except OSError:
+            continue
+    return ", ".join([info.get("model name", "unknown processor"), isa, *caches])
+
+
 def _timed(func, runs):
     """Warm-up time and median time of ``runs`` further calls of ``func``."""
     t = time.perf_counter()
@@ -111,10 +142,14 @@ def gradient_case(problem: str, boundary: str):
     return smooth, residual, wavelet, src, rec
 
 
-def worker(problem: str, boundary: str, runs: int, measure: str = "forward") -> dict:
-    """Time one problem in this process; returns the figures as a dict."""
+def _threads() -> int:
     import numba
 
+    return numba.get_num_threads()
+
+
+def worker(problem: str, boundary: str, runs: int, measure: str = "forward") -> dict:
+    """Time one problem in this process; returns the figures as a dict."""
     import waveback as wb
 
     if measure == "gradient":
@@ -138,13 +173,40 @@ def worker(problem: str, boundary: str, runs: int, measure: str = "forward") -> 
         "boundary": boundary,
         "measure": measure,
         "forward_seconds": forward_seconds,
-        "threads": numba.get_num_threads(),
+        "threads": _threads(),
         "seconds": seconds,
         "warmup_seconds": warmup,
         "mpts_interior": interior * nt / seconds / 1e6,
         "mpts_padded": padded * nt / seconds / 1e6,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+
+
+def serve(problem: str, boundary: str, measure: str) -> None:
+    """Warm one case up, then time one run per line of standard input (see the docstring)."""
+    import waveback as wb
+
+    if measure == "gradient":
+        model, residual, wavelet, src, rec = gradient_case(problem, boundary)
+        workspace = wb.Workspace()  # the history is allocated once, as in Devito's reused buffer
+
+        def run():
+            wb.gradient(model, residual, wavelet, src, rec, DT, workspace=workspace)
+    else:
+        model, wavelet, src, rec = build(problem, boundary)
+
+        def run():
+            wb.forward(model, wavelet, src, rec, DT)
+
+    t = time.perf_counter()
+    run()
+    print(json.dumps({"warmup_seconds": time.perf_counter() - t}), flush=True)
+    for _ in sys.stdin:
+        t = time.perf_counter()
+        run()
+        seconds = time.perf_counter() - t
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps({"seconds": seconds, "peak_rss_mib": rss}), flush=True)
 
 
 def _in_subprocess(worker_args: list[str], runs: int) -> dict:
@@ -157,14 +219,18 @@ def _in_subprocess(worker_args: list[str], runs: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--problem", choices=["B2D", "B3D", "all"], default="all")
-    parser.add_argument("--boundary", choices=["sponge", "cpml", "both"], default="both")
+    parser.add_argument("--boundary", choices=["cpml", "sponge", "both"], default="both")
     parser.add_argument(
         "--measure", choices=["forward", "adjoint", "gradient", "all"], default="all"
     )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", action="store_true", help="print one JSON line per case")
     parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--serve", nargs=3, metavar=("PROBLEM", "BOUNDARY", "MEASURE"))
     args = parser.parse_args()
+    if args.serve:
+        serve(*args.serve)
+        return
     if args.worker:
         if args.worker[0] == "stream":
             print(json.dumps({"bandwidth": stream_triad()}))
@@ -174,9 +240,10 @@ def main() -> None:
     bandwidth = _in_subprocess(["stream", "-", "-"], args.runs)["bandwidth"]
     limit = bandwidth / 16 / 1e6
     problems = ["B2D", "B3D"] if args.problem == "all" else [args.problem]
-    boundaries = ["sponge", "cpml"] if args.boundary == "both" else [args.boundary]
+    boundaries = ["cpml", "sponge"] if args.boundary == "both" else [args.boundary]
     measures = ["forward", "adjoint", "gradient"] if args.measure == "all" else [args.measure]
     if not args.json:
+        print(f"Processor: {processor()}; {_threads()} threads")
         print(f"STREAM triad: {bandwidth / 1e9:.1f} GB/s -> limit {limit:.0f} Mpts/s at 16 B/point")
         print(
             "| problem | measure | boundary | Mpts/s interior | Mpts/s padded | % of bandwidth "
@@ -195,8 +262,9 @@ def main() -> None:
                 if args.json:
                     print(json.dumps(r))
                     continue
+                label = f"{boundary} (default)" if boundary == "cpml" else boundary
                 print(
-                    f"| {problem} | {measure} | {boundary} | {r['mpts_interior']:.0f} "
+                    f"| {problem} | {measure} | {label} | {r['mpts_interior']:.0f} "
                     f"| {r['mpts_padded']:.0f} | {100 * r['fraction_of_limit']:.0f} % "
                     f"| {r['peak_rss_mib']:.0f} | {r['warmup_seconds']:.1f} | {r['seconds']:.2f} "
                     f"| {r['seconds'] / r['forward_seconds']:.2f} |"

@@ -28,12 +28,25 @@ operator time (from its performance summary) is reported alongside.
 Throughput: Mpts/s = points x nt / seconds / 1e6, on the interior grid and on the
 padded grid (interior + absorbing layers, halos excluded).
 
+**Races** (``--race``): waveback's default (CPML) and its sponge against Devito's default
+(damping mask), each in its own long-lived process that has already run the problem once, timed
+in interleaved rounds (Devito, waveback CPML, waveback sponge, then again), so that a noisy
+machine slows all three alike; the median of the rounds is reported with the ratios, the
+processor, and each code's fraction of this machine's bandwidth limit (a STREAM triad measured
+in the same run, 16 bytes per padded point and step). ``--measure gradient`` races the
+full-storage gradient of ``0.5 ||d(m) - d_obs||²`` instead (B2D): Devito's forward with
+``save=True`` into a wavefield buffer allocated once plus ``jacobian_adjoint``, against
+``wb.gradient`` with a reused ``wb.Workspace`` (neither side pays its one-time allocation).
+The launcher of a race must run in waveback's environment (``python benchmarks/...``).
+
 Usage (from anywhere; any python3 >= 3.9 works as the launcher)::
 
     python3 benchmarks/compare_devito.py --setup-only        # just create the venv
     python3 benchmarks/compare_devito.py --problem B2D       # full B2D
     python3 benchmarks/compare_devito.py --problem B3D --nt 20 --json
     python3 benchmarks/compare_devito.py --problem all
+    python benchmarks/compare_devito.py --race --problem all            # interleaved, 3 rounds
+    python benchmarks/compare_devito.py --race --problem B2D --measure gradient
 
 Options: ``--problem B2D|B3D|all`` (default all), ``--nt N`` overrides the number of
 time steps (quick checks), ``--runs N`` timed runs (default 3), ``--threads N``
@@ -314,6 +327,114 @@ def run_problem(name: str, nt: int, runs: int) -> dict:
     return info
 
 
+def serve(name: str, measure: str) -> None:
+    """Warm one problem up, then time one run per line of standard input (JSON lines out)."""
+    import resource
+
+    import numpy as np
+    from devito import TimeFunction
+    from scipy.ndimage import gaussian_filter
+
+    solver, geometry, info = build_case(name, PROBLEMS[name]["nt"])
+    dt, src = PROBLEMS[name]["dt"], geometry.src
+    if measure == "gradient":
+        model = solver.model
+        true_rec, _, _ = solver.forward(src=src, dt=dt)
+        observed = np.array(true_rec.data)
+        smooth = gaussian_filter(np.array(model.vp.data), 10.0, mode="nearest")
+        model.vp.data[:] = smooth
+        u = TimeFunction(name="u", grid=model.grid, time_order=2, space_order=8, save=geometry.nt)
+        residual = geometry.rec
+
+        def run():
+            rec, _, _ = solver.forward(src=src, dt=dt, save=True, u=u)
+            residual.data[:] = rec.data - observed
+            solver.jacobian_adjoint(rec=residual, u=u, dt=dt)
+    else:
+
+        def run():
+            solver.forward(src=src, dt=dt)
+
+    t = time.perf_counter()
+    run()
+    print(json.dumps({"warmup_seconds": time.perf_counter() - t}), flush=True)
+    for _ in sys.stdin:
+        t = time.perf_counter()
+        run()
+        seconds = time.perf_counter() - t
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps({"seconds": seconds, "peak_rss_mib": rss}), flush=True)
+
+
+def race(problems: list[str], measure: str, rounds: int, threads: int) -> None:
+    """Interleaved rounds of Devito and waveback (CPML, sponge); print the table."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import bench_forward
+
+    py = ensure_venv(quiet=True)
+    bandwidth = bench_forward._in_subprocess(["stream", "-", "-"], 1)["bandwidth"]
+    limit = bandwidth / 16 / 1e6
+    print(f"Processor: {bench_forward.processor()}; {threads} threads")
+    print(f"STREAM triad: {bandwidth / 1e9:.1f} GB/s -> limit {limit:.0f} Mpts/s at 16 B/point")
+    print(f"{measure}, median of {rounds} interleaved rounds")
+    print(
+        "| problem | code | median s | rounds s | Mpts/s interior | Mpts/s padded "
+        "| % of limit (padded) | warm-up s | peak RSS MiB | Devito time / this |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    wb_env = dict(os.environ, NUMBA_NUM_THREADS=str(threads))
+    with tempfile.TemporaryDirectory(prefix="devito-bench-") as tmp:
+        dv_env = dict(_devito_env(threads), TMPDIR=tmp)
+        for name in problems:
+            bench = [sys.executable, str(Path(bench_forward.__file__)), "--serve", name]
+            codes = {
+                "Devito (damping mask)": ([str(py), __file__, "--serve", name, measure], dv_env),
+                "waveback CPML (default)": ([*bench, "cpml", measure], wb_env),
+                "waveback sponge": ([*bench, "sponge", measure], wb_env),
+            }
+            procs, warm = {}, {}
+            for code, (cmd, env) in codes.items():  # one at a time: warm-ups do not overlap
+                procs[code] = subprocess.Popen(
+                    cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+                )
+                warm[code] = _reply(procs[code])["warmup_seconds"]
+            times, rss = {code: [] for code in codes}, {}
+            for _ in range(rounds):
+                for code, proc in procs.items():
+                    proc.stdin.write("run\n")
+                    proc.stdin.flush()
+                    reply = _reply(proc)
+                    times[code].append(reply["seconds"])
+                    rss[code] = reply["peak_rss_mib"]
+            for proc in procs.values():
+                proc.stdin.close()
+                proc.wait()
+            p = PROBLEMS[name]
+            interior = 1
+            for n in p["shape"]:
+                interior *= n
+            padded = 1
+            for n in p["shape"]:
+                padded *= n + 2 * p["nbl"]
+            devito = statistics.median(times["Devito (damping mask)"])
+            for code in codes:
+                med = statistics.median(times[code])
+                mi, mp = interior * p["nt"] / med / 1e6, padded * p["nt"] / med / 1e6
+                print(
+                    f"| {name} | {code} | {med:.3f} | {', '.join(f'{t:.2f}' for t in times[code])}"
+                    f" | {mi:.0f} | {mp:.0f} | {100 * mp / limit:.0f} % | {warm[code]:.1f} "
+                    f"| {rss[code]:.0f} | {devito / med:.2f} |",
+                    flush=True,
+                )
+
+
+def _reply(proc) -> dict:
+    line = proc.stdout.readline()
+    if not line:
+        raise RuntimeError(f"benchmark process {proc.args} ended early (status {proc.wait()})")
+    return json.loads(line)
+
+
 def _print_human(r: dict) -> None:
     print(f"== {r['problem']} (devito {r['devito_version']}, {r['threads']} threads) ==")
     print(
@@ -367,6 +488,13 @@ def parse_args(argv):
     ap.add_argument(
         "--setup-only", action="store_true", help="create/update the devito venv and exit"
     )
+    ap.add_argument(
+        "--race",
+        action="store_true",
+        help="interleaved rounds of Devito, waveback CPML and waveback sponge",
+    )
+    ap.add_argument("--measure", choices=["forward", "gradient"], default="forward")
+    ap.add_argument("--serve", nargs=2, metavar=("PROBLEM", "MEASURE"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.nt is not None and args.nt < 2:
         ap.error("--nt must be >= 2")
@@ -378,6 +506,13 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     if args.setup_only:
         ensure_venv()
+        return
+    if args.serve:
+        serve(*args.serve)
+        return
+    if args.race:
+        names = list(PROBLEMS) if args.problem == "all" else [args.problem]
+        race(names, args.measure, args.runs, args.threads or _default_threads())
         return
     if not (_running_in_bench_venv() and os.environ.get(_IN_VENV_FLAG) == "1"):
         sys.exit(relaunch_in_venv(argv, args.threads or _default_threads(), args.shared_jit_cache))
