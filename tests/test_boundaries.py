@@ -88,13 +88,6 @@ def test_reflection_below_measured_bound(boundary, nbl):
     assert grazing(boundary, nbl) < bound_grazing
 
 
-def test_cpml_20_meets_the_issue_requirement():
-    # The issue asks for < 1 % (aim 0.1 %) at normal and 45° incidence with 20 points, and
-    # absorption at grazing incidence with sources and receivers 3 points from the layer.
-    assert max(edge("cpml", 20)) < 1e-3  # measured 2.2e-5
-    assert grazing("cpml", 20) < 1e-3  # measured 1.4e-5
-
-
 def test_cpml_beats_sponge_of_the_same_thickness():
     # Measured ratios sponge / CPML at 20 points: 850 (normal), 2500 (45°), 37000 (grazing).
     for cpml, sponge in zip(edge("cpml", 20), edge("sponge", 20), strict=True):

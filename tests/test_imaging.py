@@ -80,7 +80,7 @@ def test_single_shot_rtm_without_options_is_the_gradient():
     assert np.array_equal(image, g.astype(np.float64))
 
 
-def test_illumination_compensation_balances_shallow_and_deep_amplitudes(layered_image):
+def test_illumination_compensation_balances_shallow_and_deep_amplitudes():
     true, smooth, shots, data, dt = _layered_survey(nshots=3)
     plain = rtm(smooth, shots, data, dt, direct="subtract", laplacian=True)
     balanced = rtm(smooth, shots, data, dt, direct="subtract", laplacian=True, illumination=True)
