@@ -189,6 +189,7 @@ def test_a_resumed_inversion_is_bitwise_the_uninterrupted_one(tiny, tmp_path, mo
     done = recorded[1]
     assert seen == [(0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3)][done:]
     assert _recorded(path) == ({"band_0": 4, "band_1": 5}, 6)
+    assert [p.name for p in tmp_path.iterdir()] == ["history.h5"]
 
 
 def test_the_line_search_stop_interrupts_a_line_search(tiny, tmp_path, monkeypatch):
@@ -203,6 +204,7 @@ def test_the_line_search_stop_interrupts_a_line_search(tiny, tmp_path, monkeypat
         assert f["band"][...].tolist() == [0, 0, 0] and band_1["misfit"].shape == (2,)
         assert not np.array_equal(band_1["x"][1], band_1["x"][0])  # a rejected trial step
         assert band_1["misfit"][1] > expected.initial_misfit[1]
+        assert f["initial_misfit"][...].tolist() == expected.initial_misfit
 
 
 def test_a_finished_inversion_replays_without_computing(tiny, tmp_path, monkeypatch):
@@ -305,6 +307,23 @@ def test_the_history_of_another_inversion_is_refused(tiny, one_iteration):
     same = fwi(start, shots, data, dt, memory="full", **dict(TINY, iterations=1))
     again = fwi(start, shots, data, dt, history=one_iteration, **dict(TINY, iterations=1))
     assert np.array_equal(again.vp, same.vp)
+
+
+def test_a_record_the_optimiser_does_not_follow_is_refused(tiny, one_iteration, tmp_path):
+    start, shots, data, dt, _ = tiny
+    path = tmp_path / "history.h5"
+    path.write_bytes(one_iteration.read_bytes())
+    with h5py.File(path, "r+") as f:
+        assert f["initial_misfit"].shape == (2,) and f["evaluations/band_0/x"].shape[0] == 2
+        f["evaluations/band_0/x"][1, 0, 0] = np.nextafter(f["evaluations/band_0/x"][1, 0, 0], 2)
+    message = (
+        f"{path}: at evaluation 2 of band 1 the optimiser asks for another model than the "
+        f"history records (was it written with other versions of scipy or waveback?); delete "
+        f"it to start again, or give another history file (--history)"
+    )
+    with pytest.raises(ValueError) as caught:
+        fwi(start, shots, data, dt, history=path, **dict(TINY, iterations=1))
+    assert str(caught.value) == message
 
 
 def test_histories_of_other_formats_are_refused(tiny, tmp_path):

@@ -315,15 +315,17 @@ def _run_band(problem, result, b, iterations, scale, frozen, bounds, record, rep
         recorded = record.recorded(b, count)
         if recorded is None:
             value = _objective(*problem, _velocity(x, scale), executor=executor)
-            record.append(b, x, *value, result)
         else:
             recorded_x, *value = recorded
             record.check(b, count, x, recorded_x.ravel())
+        if count == 0:
+            result.initial_misfit.append(value[0])
+        if recorded is None:
+            record.append(b, x, *value, result)
         count += 1
         return tuple(value)
 
     phi0, g0 = evaluate(x0)
-    result.initial_misfit.append(phi0)
     norm = phi0 if phi0 > 0 else 1.0
     cache = {"x": x0.copy(), "value": (phi0, g0)}
 
