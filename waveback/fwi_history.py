@@ -77,11 +77,6 @@ class History:
                     f"another history file (--history) or delete it to start again"
                 )
 
-    @property
-    def resumed(self) -> bool:
-        """The file held evaluations of this inversion when it was opened."""
-        return bool(self.evaluations)
-
     def recorded(self, band: int, i: int):
         """Evaluation ``i`` of ``band`` as ``(x, misfit, gradient)``, or None if not recorded."""
         if i >= self.evaluations.get(band, 0):
@@ -109,9 +104,6 @@ class History:
         if self.path is None:
             return
         later = [b for b in self.evaluations if b > band]
-        for b in later:
-            del self.evaluations[b]
-        self.iterations = {b: n for b, n in self.iterations.items() if b <= band}
         n = self.evaluations.get(band, 0)
 
         def write(f):
@@ -137,6 +129,9 @@ class History:
             _write_result(f, result)
 
         self._commit(write)
+        for b in later:
+            del self.evaluations[b]
+        self.iterations = {b: k for b, k in self.iterations.items() if b <= band}
         self.evaluations[band] = n + 1
 
     def save(self, result) -> None:
