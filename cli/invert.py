@@ -195,8 +195,8 @@ def band_summaries(curve: io.MisfitCurve) -> list[str]:
 @click.option(
     "--history",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="History file saved after every iteration, from which a rerun resumes [default: "
-    "OUTPUT.history.h5, removed once OUTPUT is written].",
+    help="History file saved after every misfit evaluation, from which a rerun resumes "
+    "[default: OUTPUT.history.h5, removed once OUTPUT is written].",
 )
 @click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
 @executor_options
