@@ -1,9 +1,11 @@
 """``waveback invert``: full-waveform inversion of a shot file into a velocity model file.
 
 :func:`waveback.fwi` (L-BFGS-B under velocity bounds, band by band from low to high
-frequencies) from a starting model. After every iteration the state is saved to a history
+frequencies) from a starting model. Every misfit evaluation is saved to a history
 file beside the output, so a rerun of the same command after an interruption resumes where
-it stopped. The inverted model is written with its misfit curve (``/inversion``).
+it stopped, with the result of a run never interrupted (bit for bit), and a rerun with a larger
+``--iterations`` continues it. The inverted model is written with its misfit curve
+(``/inversion``).
 """
 
 from __future__ import annotations
@@ -78,9 +80,15 @@ def velocity_bounds(model, dt: float, vmin, vmax) -> tuple[float, float, bool]:
     Defaults: :data:`VMIN_FRACTION` of the starting model's smallest velocity and
     :data:`VMAX_FRACTION` of its largest, the latter lowered to the largest velocity that
     ``dt`` keeps stable (``limited`` is then True). A given ``vmax`` above that limit, or
-    bounds that do not contain the starting model, are refused.
+    bounds that do not contain the starting model, are refused, and so is a ``vmin`` that is not
+    positive.
     """
     low, high = float(model.vp.min()), float(model.vp.max())
+    if vmin is not None and not vmin > 0:
+        raise ValueError(
+            f"--vmin {vmin:g} m/s: the lower velocity bound must be positive, and at most the "
+            f"starting model's smallest velocity, {low:g} m/s"
+        )
     stable = critical_dt(1.0, model.spacing, model.space_order) / dt
     if high > stable:
         raise ValueError(
@@ -152,7 +160,7 @@ def band_summaries(curve: io.MisfitCurve) -> list[str]:
     type=click.IntRange(min=1),
     default=10,
     show_default=True,
-    help="L-BFGS-B iterations per band.",
+    help="L-BFGS-B iterations per band; raise it on a rerun to continue an inversion.",
 )
 @click.option(
     "--bands",
@@ -187,8 +195,8 @@ def band_summaries(curve: io.MisfitCurve) -> list[str]:
 @click.option(
     "--history",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="History file saved after every iteration, from which a rerun resumes [default: "
-    "OUTPUT.history.h5, removed once OUTPUT is written].",
+    help="History file saved after every misfit evaluation, from which a rerun resumes "
+    "[default: OUTPUT.history.h5, removed once OUTPUT is written].",
 )
 @click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
 @executor_options
@@ -217,10 +225,12 @@ def invert(
 
     Full-waveform inversion: L-BFGS-B on the least-squares data misfit, with its exact
     gradient, under velocity bounds, band by band (data and wavelets low-passed together).
-    Each iteration's misfit is printed. After every iteration the state is saved to the
-    history file; if the run is interrupted, run the same command again and it resumes from
-    the last saved iteration (a history of different data or settings is refused). Writes
-    the inverted model and its misfit curve to OUTPUT (`waveback plot` draws both).
+    Each iteration's misfit is printed. Every misfit evaluation is saved to the history
+    file; if the run is interrupted, run the same command again and it resumes where it
+    stopped, with bit for bit the result of an uninterrupted run (a history of different
+    data or settings is refused). Run it again with a larger --iterations to continue an
+    interrupted inversion, or a finished one whose --history was kept (with --overwrite).
+    Writes the inverted model and its misfit curve to OUTPUT (`waveback plot` draws both).
     """
     quiet = ctx.obj["quiet"]
     start = time.perf_counter()

@@ -3,7 +3,8 @@
 
 The inverted model and its misfit curve are what ``waveback.fwi`` computes; an inversion
 interrupted (Ctrl-C, raised from the library's per-iteration callback) resumes from its history
-when the same command is run again; every option reaches ``fwi`` (checked with a stand-in that
+when the same command is run again, bitwise equal to the run never interrupted, and continues
+with a larger ``--iterations``; every option reaches ``fwi`` (checked with a stand-in that
 records its arguments); bad input is one line and exit status 2, the output untouched.
 """
 
@@ -21,7 +22,7 @@ from matplotlib.image import imread
 from test_cli_image import SCENE
 
 import waveback as wb
-from waveback import io
+from waveback import fwi_history, io
 from waveback.inversion import FWIResult
 from waveback_cli.invert import parse_bands, velocity_bounds
 from waveback_cli.main import ERROR_EXIT_CODE, cli
@@ -93,38 +94,91 @@ def test_invert_writes_what_fwi_computes_with_its_misfit_curve(scene, tmp_path):
     assert figure.shape[1] > 1200 and figure[..., :3].std() > 0.05  # model and misfit panels
 
 
-def test_an_interrupted_inversion_resumes_from_its_history(scene, tmp_path, monkeypatch):
-    out = tmp_path / "inv.h5"
-    history = tmp_path / "inv.h5.history.h5"
-    command = ("invert", scene.shots, "--model", scene.root / "start.npy", "-o", out)
-    command += ("--iterations", 3)
+#: Two bands of three iterations, from the .npy start (the issue's command).
+RESUMED = ("--model", "start.npy", "--bands", "8,none", "--vmin", 1300)
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(scene, tmp_path_factory):
+    """The output of ``waveback invert ... --iterations 3`` never interrupted."""
+    out = tmp_path_factory.mktemp("uninterrupted") / "inv.h5"
+    args = [scene.root / a if a == "start.npy" else a for a in RESUMED]
+    result = invoke("-q", "invert", scene.shots, "-o", out, "--iterations", 3, *args)
+    assert result.exit_code == 0, result.output
+    return io.read_model(out).vp, io.read_misfit(out)
+
+
+def _interrupt_at(monkeypatch, band, iteration):
+    """Make ``waveback.fwi`` raise KeyboardInterrupt after reporting ``(band, iteration)``."""
     fwi, reported = wb.fwi, []
 
     def interrupted(*args, callback, **kwargs):
-        def on_iteration(band, iteration, misfit, vp):
-            callback(band, iteration, misfit, vp)
+        def on_iteration(b, i, misfit, vp):
+            callback(b, i, misfit, vp)
             reported.append(misfit)
-            if iteration == 2:
+            if (b, i) == (band, iteration):
                 raise KeyboardInterrupt
 
         return fwi(*args, callback=on_iteration, **kwargs)
 
     monkeypatch.setattr(wb, "fwi", interrupted)
-    result = invoke(*command)
+    return reported
+
+
+def _assert_bitwise_equal(out, expected):
+    vp, curve = expected
+    np.testing.assert_array_equal(io.read_model(out).vp, vp)
+    found = io.read_misfit(out)
+    for name in ("misfit", "band", "initial_misfit"):
+        np.testing.assert_array_equal(getattr(found, name), getattr(curve, name))
+
+
+def test_an_interrupted_inversion_resumes_bitwise(scene, tmp_path, monkeypatch, uninterrupted):
+    out = tmp_path / "inv.h5"
+    history = tmp_path / "inv.h5.history.h5"
+    args = [scene.root / a if a == "start.npy" else a for a in RESUMED]
+    command = ("invert", scene.shots, "-o", out, "--iterations", 3, *args)
+    with monkeypatch.context() as patch:
+        reported = _interrupt_at(patch, 0, 2)
+        result = invoke(*command)
     assert result.exit_code == 1  # click's "Aborted!" after Ctrl-C
     assert f"interrupted: run the same command again to resume from {history}" in result.stderr
     assert len(reported) == 2 and history.exists() and not out.exists()
 
-    monkeypatch.setattr(wb, "fwi", fwi)
     result = invoke(*command)
     assert result.exit_code == 0, result.output
     assert f"resuming from {history}" in result.stdout
-    assert f"wrote {out}: 3 iterations (2 resumed from {history})" in result.stdout
-    assert result.stdout.count("iteration 3/3") == 1 and "iteration 1/3" not in result.stdout
-    curve = io.read_misfit(out)
-    assert curve.misfit.size == 3
-    np.testing.assert_array_equal(curve.misfit[:2], reported)
+    assert f"wrote {out}: 6 iterations (2 resumed from {history})" in result.stdout
+    assert "band 1/2 (up to 8 Hz) iteration 3/3" in result.stdout
+    assert "band 1/2 (up to 8 Hz) iteration 2/3" not in result.stdout
+    _assert_bitwise_equal(out, uninterrupted)
+    np.testing.assert_array_equal(io.read_misfit(out).misfit[:2], reported)
     assert not history.exists()
+
+
+def test_more_iterations_continue_an_inversion_bitwise(scene, tmp_path, monkeypatch, uninterrupted):
+    """Interrupted with --iterations 2, then finished with 3: the run made with 3 throughout."""
+    out, history = tmp_path / "inv.h5", tmp_path / "kept.h5"
+    args = [scene.root / a if a == "start.npy" else a for a in RESUMED]
+    command = ("invert", scene.shots, "-o", out, *args, "--history", history)
+    with monkeypatch.context() as patch:
+        _interrupt_at(patch, 1, 1)
+        assert invoke(*command, "--iterations", 2).exit_code == 1
+    result = invoke(*command, "--iterations", 3)
+    assert result.exit_code == 0, result.output
+    # band 1 continues, so band 2 starts again from its new end: 2 iterations are replayed
+    assert f"wrote {out}: 6 iterations (2 resumed from {history})" in result.stdout
+    _assert_bitwise_equal(out, uninterrupted)
+    assert history.exists()  # given with --history: kept
+
+    result = invoke("-q", *command, "--iterations", 2, "--overwrite")
+    assert result.exit_code == ERROR_EXIT_CODE
+    assert result.stderr == (
+        f"error: {history} holds 3 iterations of band 1, more than the 2 asked for: ask for at "
+        f"least 3 to continue it, or give another history file (--history) or delete it to "
+        f"start again\n"
+    )
+    _assert_bitwise_equal(out, uninterrupted)
 
 
 class Recorder:
@@ -194,13 +248,16 @@ def test_default_bounds_respect_the_stability_of_dt():
         velocity_bounds(model, dt, None, 2500.0)
     with pytest.raises(ValueError, match="must contain the starting model's velocities"):
         velocity_bounds(model, dt, 2100.0, None)
+    for vmin in (-100.0, 0.0, math.nan):
+        with pytest.raises(ValueError, match=f"^--vmin {vmin:g} m/s: the lower velocity bound"):
+            velocity_bounds(model, dt, vmin, None)
     with pytest.raises(ValueError, match="unstable for the starting model"):
         velocity_bounds(model, 1.01 * model.critical_dt(), None, None)
 
 
 def _history_of_another_inversion(root):
     with h5py.File(root / "out.h5.history.h5", "w") as f:
-        f.attrs["format"], f.attrs["version"] = "waveback-fwi-history", 1
+        f.attrs["format"], f.attrs["version"] = fwi_history.FORMAT, fwi_history.VERSION
         f.attrs["fingerprint"] = "another inversion"
 
 
@@ -212,7 +269,16 @@ BAD = {
     "bounds without the start": (["--model", "start.h5", "--vmin", "1600"], "must contain"),
     "bad memory": (["--model", "start.h5", "--memory", "lots"], "--memory lots"),
     "existing output": (["--model", "start.h5"], "exists; choose another name"),
-    "history of another inversion": (["--model", "start.h5"], "different inversion"),
+    "history of another inversion": (
+        ["--model", "start.h5"],
+        "holds the history of a different inversion (other data, model or settings): give "
+        "another history file (--history), or delete it to start this inversion afresh",
+    ),
+    "negative vmin": (
+        ["--model", "start.h5", "--vmin", "-1500"],
+        "--vmin -1500 m/s: the lower velocity bound must be positive, and at most the starting "
+        "model's smallest velocity, 1500 m/s",
+    ),
 }
 
 

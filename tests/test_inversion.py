@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import waveback as wb
+from waveback import inversion
 from waveback.acquisition import Shot
 from waveback.inversion import _objective, fwi, lowpass, misfit_gradient
 from waveback.models import inclusions
@@ -35,6 +36,7 @@ def _relative_error(vp, true, start):
     return np.linalg.norm(vp - true) / np.linalg.norm(start - true)
 
 
+@pytest.mark.slow  # over 100 s on two shared cores
 def test_fwi_recovers_an_inclusion_seen_by_a_ring_array():
     true, start, shots, data, dt = _ring_problem()
     result = fwi(start, shots, data, dt, bounds=(1400.0, 1700.0), iterations=15)
@@ -91,47 +93,249 @@ def test_source_mask_freezes_the_model_near_sources():
     assert not np.array_equal(result.vp[~near], start.vp[~near])
 
 
-def test_an_interrupted_inversion_resumes_from_its_history(tmp_path):
-    true, start, shots, data, dt = _ring_problem(nshots=4)
-    path = tmp_path / "fwi.h5"
+def _tiny_problem():
+    """A 24 x 24 ring problem (two shots, 104 steps, order 4): a second per inversion."""
+    n, h = 24, 1e-3
+    c = (n - 1) * h / 2
+    body = {"center": (c + 2e-3, c - 1e-3), "radius": 4e-3, "velocity": 1560.0}
+    true = wb.Model(inclusions((n, n), h, 1500.0, [body]), h, 0.0, 4, "sponge", 6)
+    dt = 0.8 * true.with_vp(np.full((n, n), 1700.0)).critical_dt()
+    angle = np.linspace(0, 2 * np.pi, 12, endpoint=False)
+    ring = np.stack([c + 10 * h * np.sin(angle), c + 10 * h * np.cos(angle)], axis=1)
+    wavelet = wb.ricker(300e3, dt, int(30e-6 / dt)).reshape(-1, 1)
+    shots = [Shot(ring[i : i + 1], ring, wavelet) for i in (0, 6)]
+    data = [wb.forward(true, s.wavelet, s.src, s.rec, dt) for s in shots]
+    return true.with_vp(np.full((n, n), 1500.0)), shots, data, dt
 
-    def stop_after_three(band, iteration, misfit, vp):
-        if iteration == 3:
+
+#: Two bands of three iterations: 4 evaluations in band 1, 5 in band 2 (the first iteration of
+#: band 2 rejects a trial step of its line search).
+TINY = {"bounds": (1400.0, 1700.0), "bands": (200e3, None), "iterations": 3}
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    """The tiny problem and its uninterrupted inversion."""
+    start, shots, data, dt = _tiny_problem()
+    return start, shots, data, dt, fwi(start, shots, data, dt, **TINY)
+
+
+def _stop_at_iteration(band, iteration):
+    def callback(b, i, misfit, vp):
+        if (b, i) == (band, iteration):
             raise KeyboardInterrupt
 
-    with pytest.raises(KeyboardInterrupt):
-        fwi(
-            start,
-            shots,
-            data,
-            dt,
-            bounds=(1400, 1700),
-            iterations=6,
-            history=path,
-            callback=stop_after_three,
-        )
+    return callback
+
+
+def _stop_at_evaluation(monkeypatch, n):
+    """Make the objective raise KeyboardInterrupt when asked for its evaluation ``n + 1``."""
+    objective, calls = inversion._objective, []
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > n:
+            raise KeyboardInterrupt
+        return objective(*args, **kwargs)
+
+    monkeypatch.setattr(inversion, "_objective", counted)
+
+
+def _recorded(path):
+    """``({band: evaluations}, iterations)`` held by a history file."""
     with h5py.File(path) as f:
-        saved_misfit, saved_vp = f["misfit"][...], f["vp"][...]
-    assert len(saved_misfit) == 3
+        evaluations = {k: len(g["misfit"]) for k, g in f["evaluations"].items()}
+        return evaluations, len(f["misfit"])
+
+
+STOPS = {
+    "after iteration 1": ({"callback": _stop_at_iteration(0, 1)}, ({"band_0": 2}, 1)),
+    "after iteration 2": ({"callback": _stop_at_iteration(0, 2)}, ({"band_0": 3}, 2)),
+    "after a band": ({"callback": _stop_at_iteration(0, 3)}, ({"band_0": 4}, 3)),
+    "in a line search": (6, ({"band_0": 4, "band_1": 2}, 3)),
+    "after iteration 2 of band 2": (
+        {"callback": _stop_at_iteration(1, 2)},
+        ({"band_0": 4, "band_1": 4}, 5),
+    ),
+}
+
+
+@pytest.mark.parametrize("stop", list(STOPS))
+def test_a_resumed_inversion_is_bitwise_the_uninterrupted_one(tiny, tmp_path, monkeypatch, stop):
+    start, shots, data, dt, expected = tiny
+    path = tmp_path / "history.h5"
+    interruption, recorded = STOPS[stop]
+    with monkeypatch.context() as patch:
+        if isinstance(interruption, int):
+            _stop_at_evaluation(patch, interruption)
+            interruption = {}
+        with pytest.raises(KeyboardInterrupt):
+            fwi(start, shots, data, dt, history=path, **interruption, **TINY)
+    assert _recorded(path) == recorded
     seen = []
     result = fwi(
         start,
         shots,
         data,
         dt,
-        bounds=(1400, 1700),
-        iterations=6,
         history=path,
-        callback=lambda b, i, phi, vp: seen.append(i),
+        memory=300_000,  # checkpointed (19 checkpoints): no part of the fingerprint
+        callback=lambda b, i, misfit, vp: seen.append((b, i)),
+        **TINY,
     )
-    assert seen == [4, 5, 6] and len(result.misfit) == 6
-    assert np.array_equal(result.misfit[:3], saved_misfit)
-    assert result.misfit[3] <= saved_misfit[-1] and result.misfit[-1] < saved_misfit[-1]
-    assert not np.array_equal(result.vp, saved_vp)
-    again = fwi(start, shots, data, dt, bounds=(1400, 1700), iterations=6, history=path)
-    assert np.array_equal(again.vp, result.vp)  # finished: nothing left to do
-    with pytest.raises(ValueError, match="different inversion"):
-        fwi(start, shots, data, dt, bounds=(1400, 1800), iterations=6, history=path)
+    assert np.array_equal(result.vp, expected.vp)
+    assert result.misfit == expected.misfit and result.band == expected.band
+    assert result.initial_misfit == expected.initial_misfit
+    done = recorded[1]
+    assert seen == [(0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3)][done:]
+    assert _recorded(path) == ({"band_0": 4, "band_1": 5}, 6)
+    assert [p.name for p in tmp_path.iterdir()] == ["history.h5"]
+
+
+def test_the_line_search_stop_interrupts_a_line_search(tiny, tmp_path, monkeypatch):
+    """Evaluation 7 (the sixth raises) is asked for while band 2 has no iteration yet."""
+    start, shots, data, dt, expected = tiny
+    path = tmp_path / "history.h5"
+    _stop_at_evaluation(monkeypatch, 6)
+    with pytest.raises(KeyboardInterrupt):
+        fwi(start, shots, data, dt, history=path, **TINY)
+    with h5py.File(path) as f:
+        band_1 = f["evaluations/band_1"]
+        assert f["band"][...].tolist() == [0, 0, 0] and band_1["misfit"].shape == (2,)
+        assert not np.array_equal(band_1["x"][1], band_1["x"][0])  # a rejected trial step
+        assert band_1["misfit"][1] > expected.initial_misfit[1]
+        assert f["initial_misfit"][...].tolist() == expected.initial_misfit
+
+
+def test_a_finished_inversion_replays_without_computing(tiny, tmp_path, monkeypatch):
+    start, shots, data, dt, expected = tiny
+    path = tmp_path / "history.h5"
+    fwi(start, shots, data, dt, history=path, **TINY)
+    written = path.read_bytes()
+    _stop_at_evaluation(monkeypatch, 0)
+    again = fwi(start, shots, data, dt, history=path, callback=_stop_at_iteration(0, 1), **TINY)
+    assert np.array_equal(again.vp, expected.vp) and again.misfit == expected.misfit
+    assert path.read_bytes() == written
+
+
+def test_more_iterations_continue_an_inversion_bitwise(tiny, tmp_path):
+    start, shots, data, dt, expected = tiny
+    path = tmp_path / "history.h5"
+    fewer = dict(TINY, iterations=2)
+    fwi(start, shots, data, dt, history=path, **fewer)
+    assert _recorded(path) == ({"band_0": 3, "band_1": 4}, 4)
+    seen = []
+    result = fwi(
+        start, shots, data, dt, history=path, callback=lambda b, i, *_: seen.append((b, i)), **TINY
+    )
+    assert np.array_equal(result.vp, expected.vp) and result.misfit == expected.misfit
+    assert result.initial_misfit == expected.initial_misfit
+    assert seen == [(0, 3), (1, 1), (1, 2), (1, 3)]  # band 2 started again from band 1's end
+    assert _recorded(path) == ({"band_0": 4, "band_1": 5}, 6)
+    message = "holds 3 iterations of band 1, more than the 2 asked for: ask for at least 3"
+    with pytest.raises(ValueError, match=message):
+        fwi(start, shots, data, dt, history=path, **fewer)
+
+
+def _changed(start, shots, data, dt):
+    """One inversion per field of the fingerprint, that field changed."""
+    model = {
+        "spacing": {"spacing": (1e-3, 1.1e-3)},
+        "origin": {"origin": (1e-3, 0.0)},
+        "space_order": {"space_order": 8},
+        "boundary": {"boundary": "cpml"},
+        "nbl": {"nbl": 7},
+        "free_surface": {"free_surface": True},
+        "dtype": {"dtype": "float64"},
+        "pml_velocity": {"pml_velocity": 1600.0},
+        "pml_frequency": {"pml_frequency": 1e5},
+        "reflection": {"reflection": 0.02},
+        "vp": {"vp": start.vp * 1.01},
+    }
+    settings = {"vp": start.vp, "spacing": start.spacing, "space_order": 4}
+    settings.update(boundary="sponge", nbl=6, pml_velocity=start.pml_velocity)
+    settings.update(pml_frequency=start.pml_frequency, reflection=start.reflection)
+    cases = {}
+    for name, change in model.items():
+        cases[name] = ((wb.Model(**dict(settings, **change)), shots, data, dt), {})
+    moved = [Shot(s.src + 1e-4, s.rec, s.wavelet) for s in shots]
+    cases["src"] = ((start, moved, data, dt), {})
+    moved = [Shot(s.src, s.rec + 1e-4, s.wavelet) for s in shots]
+    cases["rec"] = ((start, moved, data, dt), {})
+    louder = [Shot(s.src, s.rec, 2 * s.wavelet) for s in shots]
+    cases["wavelet"] = ((start, louder, data, dt), {})
+    cases["data"] = ((start, shots, [data[0], 1.001 * data[1]], dt), {})
+    cases["dt"] = ((start, shots, data, 0.99 * dt), {})
+    for name, value in [
+        ("interpolation", "sinc"),
+        ("bands", (150e3, None)),
+        ("bounds", (1400.0, 1690.0)),
+        ("source_radius", 2e-3),
+        ("depth_scaling", 1.0),
+        ("time_dispersion_correction", True),
+    ]:
+        cases[name] = ((start, shots, data, dt), {name: value})
+    return cases
+
+
+@pytest.fixture(scope="module")
+def one_iteration(tiny, tmp_path_factory):
+    """The history of one iteration of the tiny problem."""
+    start, shots, data, dt, _ = tiny
+    path = tmp_path_factory.mktemp("history") / "history.h5"
+    fwi(start, shots, data, dt, history=path, **dict(TINY, iterations=1))
+    return path
+
+
+def test_the_history_of_another_inversion_is_refused(tiny, one_iteration):
+    """The issue's case (linear -> sinc, free surface, order 4) and every field alone."""
+    start, shots, data, dt, _ = tiny
+    cases = _changed(start, shots, data, dt)
+    assert len(cases) == 22
+    written = one_iteration.read_bytes()
+    message = (
+        f"{one_iteration} holds the history of a different inversion (other data, model or "
+        f"settings): give another history file (--history), or delete it to start this "
+        f"inversion afresh"
+    )
+    for name, (args, kwargs) in cases.items():
+        options = dict(TINY, iterations=1, history=one_iteration, **kwargs)
+        with pytest.raises(ValueError) as caught:
+            fwi(*args, **options)
+        assert str(caught.value) == message, name
+    assert one_iteration.read_bytes() == written
+    same = fwi(start, shots, data, dt, memory="full", **dict(TINY, iterations=1))
+    again = fwi(start, shots, data, dt, history=one_iteration, **dict(TINY, iterations=1))
+    assert np.array_equal(again.vp, same.vp)
+
+
+def test_a_record_the_optimiser_does_not_follow_is_refused(tiny, one_iteration, tmp_path):
+    start, shots, data, dt, _ = tiny
+    path = tmp_path / "history.h5"
+    path.write_bytes(one_iteration.read_bytes())
+    with h5py.File(path, "r+") as f:
+        assert f["initial_misfit"].shape == (2,) and f["evaluations/band_0/x"].shape[0] == 2
+        f["evaluations/band_0/x"][1, 0, 0] = np.nextafter(f["evaluations/band_0/x"][1, 0, 0], 2)
+    message = (
+        f"{path}: at evaluation 2 of band 1 the optimiser asks for another model than the "
+        f"history records (was it written with other versions of scipy or waveback?); delete "
+        f"it to start again, or give another history file (--history)"
+    )
+    with pytest.raises(ValueError) as caught:
+        fwi(start, shots, data, dt, history=path, **dict(TINY, iterations=1))
+    assert str(caught.value) == message
+
+
+def test_histories_of_other_formats_are_refused(tiny, tmp_path):
+    start, shots, data, dt, _ = tiny
+    path = tmp_path / "history.h5"
+    with h5py.File(path, "w") as f:
+        f.attrs["format"], f.attrs["version"] = "waveback-fwi-history", 1
+    with pytest.raises(ValueError, match="is a version 1 FWI history, which this waveback"):
+        fwi(start, shots, data, dt, history=path, **TINY)
+    path.write_text("not HDF5")
+    with pytest.raises(ValueError, match="is not a readable HDF5 FWI history"):
+        fwi(start, shots, data, dt, history=path, **TINY)
 
 
 def test_lowpass_keeps_the_band_and_removes_the_rest():
@@ -156,6 +360,7 @@ def test_fwi_input_checks():
         fwi(start, shots, data[:2], dt, bounds=(1400.0, 1700.0))
 
 
+@pytest.mark.slow  # over 100 s on two shared cores
 def test_fwi_recovers_layers_and_a_lens_from_surface_and_well_data():
     """2D seismic: three layers and a slow lens, from a smoothed background without the lens.
 

@@ -12,31 +12,30 @@ velocity bounds, band by band (multiscale frequency continuation: the observed d
 wavelets are low-passed together by the same zero-phase filter, so each band is a consistent
 problem), optionally with a mask that freezes the model near the sources and a depth
 scaling. Both conditionings are changes of variable, :math:`v = v_0 + P x`-style, so the
-optimiser always sees the exact gradient of the function it minimises. Every iteration is
-saved (atomically) to a history file, from which an interrupted inversion resumes.
+optimiser always sees the exact gradient of the function it minimises. Every iteration and
+evaluation is saved (atomically) to a history file (:mod:`waveback.fwi_history`), from which
+an interrupted inversion resumes bitwise where it stopped.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import h5py
 import numpy as np
 from scipy.optimize import minimize
 from scipy.signal import butter, sosfiltfilt
 
 from . import executors
 from .checkpointing import Workspace
+from .fwi_history import VERSION as HISTORY_VERSION
+from .fwi_history import History
 from .linearised import gradient, gradient_to_velocity
 from .propagation import _warn_dispersion, forward
 
 logger = logging.getLogger("waveback")
-HISTORY_FORMAT, HISTORY_VERSION = "waveback-fwi-history", 1
 
 
 def misfit_gradient(
@@ -227,11 +226,16 @@ def fwi(
     memory : "auto", "full", int or str
         Memory budget of each gradient.
     history : path, optional
-        HDF5 file updated atomically after every iteration; if it exists and belongs to the
-        same inversion, the run resumes from its last model and band (the quasi-Newton memory
-        restarts).
+        HDF5 file (:mod:`waveback.fwi_history`) to which every misfit evaluation and every
+        iteration is saved atomically. If it exists, it must hold the history of this very
+        inversion (the same model and settings, data, acquisition, bands, bounds and
+        conditioning; ``memory``, ``executor`` and ``iterations`` may differ): the inversion
+        is then replayed from it and continues where it stopped, bitwise equal to one that
+        was never interrupted. A larger ``iterations`` continues a finished inversion, again
+        bitwise equal to one run with that many from the start; a smaller one is refused.
     callback : callable, optional
-        ``callback(band, iteration, misfit, vp)`` after every iteration.
+        ``callback(band, iteration, misfit, vp)`` after every iteration (not again for the
+        iterations replayed from ``history``).
     progress : bool
         Log the misfit of every iteration at INFO level.
     time_dispersion_correction : bool
@@ -244,6 +248,12 @@ def fwi(
     Returns
     -------
     FWIResult
+
+    Raises
+    ------
+    ValueError
+        Bad bounds or an unstable ``dt``; a ``history`` of another inversion, of more
+        iterations, or one that this optimiser does not follow.
     """
     shots, data = list(shots), [np.asarray(d, dtype=np.float64) for d in data]
     if len(shots) != len(data):
@@ -258,18 +268,15 @@ def fwi(
     tdc = time_dispersion_correction
     scale = _variable_scale(model, vmax, depth_scaling)
     frozen = _near_sources(model, shots, source_radius)
-    key = _fingerprint(
-        model, shots, data, dt, bands, iterations, bounds, source_radius, depth_scaling, tdc
-    )
+    limits = tuple(None if f is None else float(f) for f in bands)
+    settings = (str(interpolation), limits, (vmin, vmax), float(source_radius))
+    settings += (float(depth_scaling), bool(tdc))
+    key = _fingerprint(model, shots, data, dt, scale, frozen, settings)
+    record = History(history, key, model.shape, iterations)
     result = FWIResult(np.asarray(model.vp, dtype=np.float64).copy())
-    start_band, done = 0, 0
-    if history is not None and Path(history).exists():
-        result, start_band, done = _resume(history, key, result)
 
-    def report(b, phi):
-        n = sum(1 for k in result.band if k == b)
-        if history is not None:
-            _save(history, key, result)
+    def report(b, n, phi):
+        record.save(result)
         if progress:
             logger.info("band %d iteration %d: misfit %.6g", b, n, phi)
         if callback is not None:
@@ -280,32 +287,52 @@ def fwi(
         _warn_dispersion(slowest, wavelet, dt)
     with executors.resolve(executor) as ex, warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="grid dispersion")
-        for b in range(start_band, len(bands)):
-            band_data = [lowpass(d, dt, bands[b]).astype(model.dtype) for d in data]
-            band_shots = [type(s)(s.src, s.rec, lowpass(s.wavelet, dt, bands[b])) for s in shots]
-            remaining = iterations - (done if b == start_band else 0)
-            if remaining <= 0:
-                continue
+        for b, f_max in enumerate(bands):
+            band_data = [lowpass(d, dt, f_max).astype(model.dtype) for d in data]
+            band_shots = [type(s)(s.src, s.rec, lowpass(s.wavelet, dt, f_max)) for s in shots]
             problem = (model, band_shots, band_data, dt, interpolation, memory, tdc)
-            first = b != start_band or done == 0
-            bounds_v = (vmin, vmax)
-            _run_band(problem, result, b, remaining, scale, frozen, bounds_v, first, report, ex)
+            _run_band(
+                problem, result, b, iterations, scale, frozen, (vmin, vmax), record, report, ex
+            )
     return result
 
 
-def _run_band(problem, result, b, iterations, scale, frozen, bounds, first, report, executor):
-    """L-BFGS-B on ``x = vp / scale`` for one band, the misfit normalised by its start value."""
-    x0 = result.vp / scale
-    phi0, g0 = _objective(*problem, result.vp, executor=executor)
-    if first:
-        result.initial_misfit.append(phi0)
+#: scipy's L-BFGS-B options of every band (part of the fingerprint of an inversion).
+LBFGSB_OPTIONS = {"ftol": 1e-14, "gtol": 0.0, "maxcor": 10}
+
+
+def _run_band(problem, result, b, iterations, scale, frozen, bounds, record, report, executor):
+    """L-BFGS-B on ``x = vp / scale`` for one band, the misfit normalised by its start value.
+
+    Every evaluation ``record`` holds for this band is answered from it, the others are
+    computed and recorded; iterations the record already held are not reported again.
+    """
+    x0 = (result.vp / scale).ravel()
+    count = 0
+
+    def evaluate(x):
+        nonlocal count
+        recorded = record.recorded(b, count)
+        if recorded is None:
+            value = _objective(*problem, _velocity(x, scale), executor=executor)
+        else:
+            recorded_x, *value = recorded
+            record.check(b, count, x, recorded_x.ravel())
+        if count == 0:
+            result.initial_misfit.append(value[0])
+        if recorded is None:
+            record.append(b, x, *value, result)
+        count += 1
+        return tuple(value)
+
+    phi0, g0 = evaluate(x0)
     norm = phi0 if phi0 > 0 else 1.0
-    cache = {"x": x0.ravel().copy(), "value": (phi0, g0)}
+    cache = {"x": x0.copy(), "value": (phi0, g0)}
 
     def fun(x):
         if not np.array_equal(x, cache["x"]):
-            vp = _velocity(x, scale)
-            cache["x"], cache["value"] = x.copy(), _objective(*problem, vp, executor=executor)
+            cache["x"] = x.copy()
+            cache["value"] = evaluate(cache["x"])
         phi, g_v = cache["value"]
         return phi / norm, (g_v * scale).ravel() / norm
 
@@ -313,18 +340,20 @@ def _run_band(problem, result, b, iterations, scale, frozen, bounds, first, repo
         result.vp = _velocity(intermediate_result.x, scale)
         result.misfit.append(float(intermediate_result.fun * norm))
         result.band.append(b)
-        report(b, result.misfit[-1])
+        n = result.band.count(b)
+        if n > record.iterations.get(b, 0):
+            report(b, n, result.misfit[-1])
 
-    lo = np.where(frozen, x0, bounds[0] / scale).ravel()
-    hi = np.where(frozen, x0, bounds[1] / scale).ravel()
+    lo = np.where(frozen.ravel(), x0, bounds[0] / scale.ravel())
+    hi = np.where(frozen.ravel(), x0, bounds[1] / scale.ravel())
     minimize(
         fun,
-        x0.ravel(),
+        x0,
         jac=True,
         method="L-BFGS-B",
         bounds=list(zip(lo, hi, strict=True)),
         callback=on_iteration,
-        options={"maxiter": iterations, "ftol": 1e-14, "gtol": 0.0, "maxcor": 10},
+        options={"maxiter": iterations, **LBFGSB_OPTIONS},
     )
 
 
@@ -372,53 +401,33 @@ def _near_sources(model, shots, radius):
     return mask
 
 
-def _fingerprint(model, shots, data, dt, *settings):
-    """A hash of everything that defines the inversion (a history must match it to resume)."""
+def _fingerprint(model, shots, data, dt, scale, frozen, settings):
+    """A hash of everything that defines the inversion (a history must match it to resume).
+
+    Every attribute of ``model`` (velocities, grid, order, boundary and absorbing-layer
+    settings, free surface, dtype), the acquisition and wavelets, the data, ``dt``, the
+    variable scale and the frozen mask, ``settings`` (interpolation, bands, bounds,
+    conditioning, time-dispersion correction), the optimiser's options and the history
+    format. Not the memory budget nor the executor: they leave the result bitwise the same.
+    """
     digest = hashlib.sha256()
-    for array in [model.vp, *data, *(a for s in shots for a in (s.src, s.rec, s.wavelet))]:
-        digest.update(np.ascontiguousarray(array, dtype=np.float64).tobytes())
-    digest.update(
-        repr((model.spacing, model.origin, model.boundary, model.nbl, dt, settings)).encode()
-    )
+
+    def add(item):
+        if isinstance(item, np.ndarray):
+            digest.update(f"{item.dtype.str}{item.shape}".encode())
+            digest.update(np.ascontiguousarray(item).tobytes())
+        else:
+            digest.update(repr(item).encode())
+
+    for name, value in sorted(vars(model).items()):
+        add(name)
+        add(value)
+    for shot in shots:
+        add(np.asarray(shot.src, dtype=np.float64))
+        add(np.asarray(shot.rec, dtype=np.float64))
+        add(np.asarray(shot.wavelet, dtype=np.float64))
+    for gather in data:
+        add(gather)
+    for item in (float(dt), scale, frozen, settings, LBFGSB_OPTIONS, HISTORY_VERSION):
+        add(item)
     return digest.hexdigest()
-
-
-def _save(path, key, result):
-    """Write the history to ``path`` atomically (temporary file, fsync, rename)."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with h5py.File(tmp, "w") as f:
-        f.attrs["format"] = HISTORY_FORMAT
-        f.attrs["version"] = HISTORY_VERSION
-        f.attrs["fingerprint"] = key
-        f["vp"] = result.vp
-        f["vp"].attrs["units"] = "m/s"
-        f["misfit"] = np.asarray(result.misfit, dtype=np.float64)
-        f["band"] = np.asarray(result.band, dtype=np.int64)
-        f["initial_misfit"] = np.asarray(result.initial_misfit, dtype=np.float64)
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-def _resume(path, key, result):
-    """The saved state of an interrupted inversion: ``(result, band, iterations done in it)``."""
-    try:
-        with h5py.File(path, "r") as f:
-            if f.attrs.get("format") != HISTORY_FORMAT or f.attrs.get("version") != HISTORY_VERSION:
-                raise ValueError(
-                    f"{path} is not a waveback FWI history (format {HISTORY_FORMAT} v1)"
-                )
-            if f.attrs.get("fingerprint") != key:
-                raise ValueError(
-                    f"{path} is the history of a different inversion (other data, model or "
-                    f"settings): delete it or give another history path"
-                )
-            vp, misfit = f["vp"][...], list(f["misfit"][...])
-            band, initial = [int(b) for b in f["band"][...]], list(f["initial_misfit"][...])
-    except OSError as err:
-        raise ValueError(f"{path} is not a readable HDF5 FWI history: {err}") from err
-    if vp.shape != result.vp.shape:
-        raise ValueError(f"{path} holds a model of shape {vp.shape}, expected {result.vp.shape}")
-    last = band[-1] if band else 0
-    return FWIResult(vp, misfit, band, initial), last, sum(1 for b in band if b == last)
