@@ -97,13 +97,8 @@ class Propagator:
         self.cpml_axes = self.array_axes if model.boundary == "cpml" else ()
         ry = r if model.ndim == 3 else 0
         self.halos = (r, ry, r)
-        regions = [
-            _memory_regions(self.shape[ax3], *model.pads[axis], r) if self.cpml_axes else []
-            for axis, ax3 in enumerate(self.array_axes)
-        ]
-        if model.ndim == 2:
-            regions.insert(1, [])
-        self.memory_regions = tuple(regions)
+        regions = memory_regions(model)
+        self.memory_regions = regions
         self.memory_offsets, self.memory_sizes = zip(
             *(_memory_offsets(n, reg) for n, reg in zip(self.shape, regions, strict=True)),
             strict=True,
@@ -113,22 +108,14 @@ class Propagator:
         self.boxes = kernels.work_boxes(self.shape, r, ry, numba.get_num_threads(), whole=whole)
 
     def new_state(self) -> State:
-        """Zero wavefields and CPML memory variables.
-
-        The memory of an axis is stored for its slabs only (see :mod:`waveback.cpml_kernels`):
-        ``memory_sizes[axis]`` points along that axis, full size along the others; an axis
-        without CPML gets a 1-point dummy.
-        """
+        """Zero wavefields and CPML memory variables, shaped as :func:`state_shapes` says."""
+        u, u_prev, psi, zeta = state_shapes(self.model)
         dtype = self.model.dtype
-        aux = []
-        for ax in range(3):
-            shape = list(self.shape) if ax in self.cpml_axes else [1, 1, 1]
-            if ax in self.cpml_axes:
-                shape[ax] = self.memory_sizes[ax]
-            aux.append(np.zeros(shape, dtype))
-        aux2 = [np.zeros_like(a) for a in aux]
         return State(
-            np.zeros(self.shape, dtype), np.zeros(self.shape, dtype), tuple(aux), tuple(aux2)
+            np.zeros(u, dtype),
+            np.zeros(u_prev, dtype),
+            tuple(np.zeros(s, dtype) for s in psi),
+            tuple(np.zeros(s, dtype) for s in zeta),
         )
 
     def step(self, state: State, src=None, add=None, out=None) -> None:
@@ -623,18 +610,43 @@ def _ranges(mask):
     return tuple(runs)
 
 
-def _memory_regions(n, lo, hi, r):
-    """Padded index ranges along one axis where CPML memory is stored: each slab (the ``lo``
-    or ``hi`` pad beyond the ``r``-point halo) widened by ``2r`` zeros toward the model, the
-    reach of the transposed stencils; one range for the whole axis where they would meet."""
-    regions = []
-    if lo > r:
-        regions.append((0, min(n, lo + 2 * r)))
-    if hi > r:
-        regions.append((max(0, n - hi - 2 * r), n))
-    if len(regions) == 2 and regions[0][1] >= regions[1][0]:
-        regions = [(0, n)]
-    return regions
+def state_shapes(model) -> tuple:
+    """The shapes of a :class:`State`'s arrays: ``(u, u_prev, psi shapes, zeta shapes)``.
+
+    The CPML memory of an axis is stored for its slabs only (:func:`memory_regions`, layout in
+    :mod:`waveback.cpml_kernels`): as many points along that axis as its regions hold, full
+    size along the others; an axis without CPML gets a 1-point dummy. Memory estimates read
+    the sizes from here without allocating.
+    """
+    shape = _shape3(model.padded_shape)
+    aux = []
+    for ax, regions in enumerate(memory_regions(model)):
+        size = sum(stop - start for start, stop in regions)
+        aux.append(shape[:ax] + (size,) + shape[ax + 1 :] if regions else (1, 1, 1))
+    return shape, shape, tuple(aux), tuple(aux)
+
+
+def memory_regions(model) -> tuple:
+    """Per padded array axis (z, y, x), the index ranges where CPML memory is stored.
+
+    Each slab (the pad beyond the ``r``-point halo) is widened by ``2r`` zeros toward the
+    model, the reach of the transposed stencils; where the two ranges of an axis would meet
+    they become one range over the whole axis. Empty for axes without CPML.
+    """
+    shape, r = _shape3(model.padded_shape), model.halo
+    axes = (0, 2) if model.ndim == 2 else (0, 1, 2)
+    regions = [[], [], []]
+    if model.boundary != "cpml":
+        return tuple(regions)
+    for axis, ax3 in enumerate(axes):
+        (lo, hi), n = model.pads[axis], shape[ax3]
+        if lo > r:
+            regions[ax3].append((0, min(n, lo + 2 * r)))
+        if hi > r:
+            regions[ax3].append((max(0, n - hi - 2 * r), n))
+        if len(regions[ax3]) == 2 and regions[ax3][0][1] >= regions[ax3][1][0]:
+            regions[ax3] = [(0, n)]
+    return tuple(tuple(reg) for reg in regions)
 
 
 def _memory_offsets(n, regions):
