@@ -191,7 +191,7 @@ def serve(problem: str, boundary: str, measure: str) -> None:
         workspace = wb.Workspace()  # the history is allocated once, as in Devito's reused buffer
 
         def run():
-            wb.gradient(model, residual, wavelet, src, rec, DT, workspace=workspace)
+            wb.gradient(model, residual, wavelet, src, rec, DT, memory="full", workspace=workspace)
     else:
         model, wavelet, src, rec = build(problem, boundary)
 
