@@ -17,10 +17,11 @@ import click
 import waveback as wb
 from waveback import io
 
+from .outputs import check_output, hold_lock
 from .recorded import (
     MEMORY_HELP,
+    check_fits,
     check_memory,
-    check_output,
     command_line,
     first_shot_plan,
     load_model,
@@ -119,12 +120,14 @@ def image(
     quiet = ctx.obj["quiet"]
     start = time.perf_counter()
     check_output(output, overwrite)
+    hold_lock(ctx, output)
     check_memory(memory)
     survey, gathers = load_recorded(shots, wavelet)
     model = load_model(model_path, survey)
     log.info("migration model %s: %r", model_path, model)
     plan = first_shot_plan(model, survey, memory, tdc, illumination)
     with open_executor(executor, workers, scheduler) as ex:
+        check_fits(model, survey, memory, tdc, illumination, ex)
         result = wb.rtm(
             model,
             survey.shots,
@@ -140,7 +143,6 @@ def image(
             executor=ex,
         )
     description = describe(model_path, direct, illumination, laplacian, tdc)
-    output.parent.mkdir(parents=True, exist_ok=True)
     io.write_image(
         output,
         result.astype(model.dtype),

@@ -20,11 +20,11 @@ import waveback as wb
 from waveback import io
 from waveback.stencils import critical_dt
 
+from .outputs import check_output, hold_lock
 from .plots import band_label
 from .recorded import (
     MEMORY_HELP,
     check_memory,
-    check_output,
     command_line,
     first_shot_plan,
     load_model,
@@ -225,6 +225,7 @@ def invert(
     quiet = ctx.obj["quiet"]
     start = time.perf_counter()
     check_output(output, overwrite)
+    hold_lock(ctx, output)
     check_memory(memory)
     survey, gathers = load_recorded(shots, wavelet)
     model = load_model(model_path, survey)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from . import dispersion, kernels
+from . import dispersion, footprint, kernels
 from .boundaries import cpml_coefficients, layer_depth, sponge_factor
 from .geometry import check_points, point_stencils
 from .stencils import first_derivative_coefficients, second_derivative_coefficients
@@ -102,12 +102,12 @@ class Propagator:
     def new_state(self) -> State:
         """Zero wavefields and CPML memory variables (a 1-point dummy for axes without CPML)."""
         dtype = self.model.dtype
-        aux = [
-            np.zeros(self.shape if ax in self.cpml_axes else (1, 1, 1), dtype) for ax in range(3)
-        ]
-        aux2 = [np.zeros_like(a) for a in aux]
+        u, u_prev, psi, zeta = state_shapes(self.model)
         return State(
-            np.zeros(self.shape, dtype), np.zeros(self.shape, dtype), tuple(aux), tuple(aux2)
+            np.zeros(u, dtype),
+            np.zeros(u_prev, dtype),
+            tuple(np.zeros(s, dtype) for s in psi),
+            tuple(np.zeros(s, dtype) for s in zeta),
         )
 
     def _cpml(self, state, u, u_next, select, x_ranges, mode):
@@ -260,6 +260,20 @@ class Propagator:
         return padded.reshape(self.model.padded_shape)[self.model.interior]
 
 
+def state_shapes(model) -> tuple:
+    """The shapes of a :class:`State`'s arrays: ``(u, u_prev, psi shapes, zeta shapes)``.
+
+    :meth:`Propagator.new_state` allocates exactly these, so memory estimates
+    (:mod:`waveback.footprint`) read the wavefield and boundary-array sizes from here without
+    allocating them.
+    """
+    shape = _shape3(model.padded_shape)
+    cpml = model.boundary == "cpml"
+    axes = (0, 2) if model.ndim == 2 else (0, 1, 2)
+    aux = tuple(shape if cpml and ax in axes else (1, 1, 1) for ax in range(3))
+    return shape, shape, aux, aux
+
+
 def forward(
     model,
     wavelet,
@@ -329,6 +343,15 @@ def forward(
             _check_wavelet(wavelet),
             dt,
         ).astype(model.dtype)
+    footprint.require(
+        footprint.forward(
+            model,
+            _check_wavelet(wavelet).shape[0],
+            check_points(rec, model, "rec").shape[0],
+            0 if snapshots is None else len(snapshots),
+        ),
+        "use a coarser grid or a smaller model, or fewer snapshots",
+    )
     run = _setup(model, wavelet, src, rec, dt, interpolation, initial_pressure)
     prop, state, nt = run["prop"], run["state"], run["nt"]
     rec_idx, rec_w = run["rec"]
