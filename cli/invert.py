@@ -20,7 +20,7 @@ import waveback as wb
 from waveback import io
 from waveback.stencils import critical_dt
 
-from .outputs import check_output, hold_lock
+from .outputs import check_output, check_writable, hold_lock
 from .plots import band_label
 from .recorded import (
     MEMORY_HELP,
@@ -225,6 +225,8 @@ def invert(
     quiet = ctx.obj["quiet"]
     start = time.perf_counter()
     check_output(output, overwrite)
+    if history is not None:
+        check_writable(history)
     hold_lock(ctx, output)
     check_memory(memory)
     survey, gathers = load_recorded(shots, wavelet)

@@ -30,6 +30,7 @@ from matplotlib.image import imread
 
 import waveback as wb
 from waveback import checkpointing, footprint, io, simulation
+from waveback.locking import locked
 from waveback.models import LAYERED_VELOCITIES, layered_2d
 from waveback.resumable import ResumableShotFile
 from waveback.scenes import read_scene
@@ -789,4 +790,35 @@ def test_simulate_refuses_shots_that_do_not_fit_before_running_any(tiny, tmp_pat
         f"error: forward modelling of 3 shots needs about {need} of memory, but only "
         f"{footprint.size(need.total - 1)} is available; use a coarser grid or a smaller model, "
         f"fewer workers, or fewer snapshots\n"
+    )
+
+
+@pytest.mark.skipif(not Path("/sys").is_dir(), reason="needs Linux's read-only /sys")
+@pytest.mark.parametrize("target", ["output", "history"])
+def test_invert_checks_its_outputs_before_the_first_iteration(tiny, tmp_path, monkeypatch, target):
+    _, _, shots = tiny
+    monkeypatch.setattr(wb, "fwi", _no_work)
+    out, history = tmp_path / "inv.h5", tmp_path / "h.h5"
+    if target == "output":
+        out = Path("/sys/inv.h5")
+    else:
+        history = Path("/sys/h.h5")
+    result = quiet("invert", shots, "--model", shots, "-o", out, "--history", history)
+    assert result.exit_code == ERROR_EXIT_CODE, result.output
+    bad = out if target == "output" else history
+    assert result.stderr.startswith(
+        f"error: cannot write {bad}: the directory /sys does not accept new files ("
+    )
+
+
+def test_invert_refuses_an_output_another_run_holds(tiny, tmp_path, monkeypatch):
+    _, _, shots = tiny
+    monkeypatch.setattr(wb, "fwi", _no_work)
+    out = tmp_path / "inv.h5"
+    with locked(out):
+        result = quiet("invert", shots, "--model", shots, "-o", out)
+    assert result.exit_code == ERROR_EXIT_CODE, result.output
+    assert result.stderr.startswith(
+        f"error: {out} is being written by another run (pid {os.getpid()} on host "
+        f"{socket.gethostname()}, since "
     )

@@ -312,9 +312,10 @@ def test_sweeps_that_do_not_fit_are_refused_before_imaging(scene, tmp_path, monk
     )
     assert result.exit_code == ERROR_EXIT_CODE, result.output
     assert result.stderr == (
-        f"error: the backward sweep of each of 2 shots needs about {footprint.size(plan.peak_bytes)} (history of "
-        f"{survey.nt + 1} wavefields {footprint.size(plan.storage_bytes)}, wavefields and "
-        f"working arrays {footprint.size(plan.working_bytes)}) of memory, but only "
+        f"error: the backward sweep of each of 2 shots needs about "
+        f"{footprint.size(plan.peak_bytes)} (history of {survey.nt + 1} wavefields "
+        f"{footprint.size(plan.storage_bytes)}, wavefields and working arrays "
+        f"{footprint.size(plan.working_bytes)}) of memory, but only "
         f"{footprint.size(plan.peak_bytes - 1)} is available; lower --memory (or use auto) so "
         f"that checkpointing keeps each sweep within it, use fewer --workers, or a coarser "
         f"model\n"

@@ -3,7 +3,9 @@
 An :class:`Estimate` adds up the arrays waveback allocates for one shot (wavefields, absorbing
 boundary memory, coefficients, traces, snapshots, a gradient's history or checkpoints), from
 shapes alone and without allocating anything, times the workers that run shots side by side
-(each with its copy of the model). The interpreter and libraries are not counted.
+(each with its copy of the model). The interpreter and libraries are not counted, nor are
+the float64 temporaries of the padded velocity (16 bytes per padded point) that a
+propagator's set-up holds briefly, before the wavefields exist.
 :func:`require` compares an estimate with the memory available now (``MemAvailable`` of
 ``/proc/meminfo``, see :func:`waveback.checkpointing.available_memory`) and refuses with both
 figures and what to change, before any work starts.
