@@ -294,16 +294,22 @@ def _set_time(path, values):
         f["time"][...] = values
 
 
-def test_a_record_that_does_not_start_at_zero_is_refused(tmp_path):
+@pytest.mark.parametrize(
+    ("start", "advice"),
+    [
+        (0.1, "0.1 s early; pad every trace and /time with 100 leading samples"),
+        (-0.02, "0.02 s late; drop the first 20 samples of every trace and of /time"),
+    ],
+)
+def test_a_record_that_does_not_start_at_zero_is_refused(tmp_path, start, advice):
     path = tmp_path / "late.h5"
     survey = _written(path)
-    _set_time(path, 0.1 + survey.time)
+    _set_time(path, start + survey.time)
     with pytest.raises(io.FormatError) as exc:
         io.read_survey(path)
     assert str(exc.value) == (
-        f"{path}: /time starts at 0.1 s, not at 0: waveback's records start when the sources "
-        f"start (t_n = n dt), so these traces would be read 0.1 s early; pad every trace with "
-        f"100 leading samples (and /time) so that it starts at 0 s"
+        f"{path}: /time starts at {start} s, not at 0: waveback's records start when the sources "
+        f"start (t_n = n dt), so these traces would be read {advice} so that they start at 0 s"
     )
 
 

@@ -521,11 +521,15 @@ def _check_time(path, t, dt: float, nt: int) -> None:
         )
     tolerance = 1e-3 * dt
     if nt and not abs(t[0]) <= tolerance:
+        shift, samples = (
+            ("early", f"pad every trace and /time with {t[0] / dt:.6g} leading samples")
+            if t[0] > 0
+            else ("late", f"drop the first {-t[0] / dt:.6g} samples of every trace and of /time")
+        )
         raise FormatError(
             f"{path}: /time starts at {t[0]:.6g} s, not at 0: waveback's records start when the "
-            f"sources start (t_n = n dt), so these traces would be read {t[0]:.6g} s early; pad "
-            f"every trace with {t[0] / dt:.6g} leading samples (and /time) so that it starts at "
-            f"0 s"
+            f"sources start (t_n = n dt), so these traces would be read {abs(t[0]):.6g} s "
+            f"{shift}; {samples} so that they start at 0 s"
         )
     wrong = np.flatnonzero(~(np.abs(t - np.arange(nt) * dt) <= tolerance))
     if wrong.size:
