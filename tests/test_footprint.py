@@ -106,3 +106,20 @@ def test_auto_memory_checkpoints_instead_of_refusing(monkeypatch):
     assert wb.gradient_plan(model, 100, dt, "auto", 1).mode == "revolve"
     g = wb.gradient(model, np.ones((100, 1)), wavelet, src, rec, dt)  # memory="auto"
     np.testing.assert_array_equal(g, stored)
+
+
+def test_a_workspaces_history_counts_as_available(monkeypatch):
+    model = _model()
+    dt = 0.5 * model.critical_dt()
+    wavelet = wb.ricker(15.0, dt, 100)
+    src, rec = np.array([[50.0, 150.0]]), np.array([[50.0, 200.0]])
+    workspace = wb.Workspace()
+    args = (model, np.ones((100, 1)), wavelet, src, rec, dt)
+    first = wb.gradient(*args, memory="full", workspace=workspace)
+    plan = wb.gradient_plan(model, 100, dt, "full", 1)
+    assert workspace.nbytes == plan.storage_bytes
+    monkeypatch.setattr(checkpointing, "available_memory", lambda: plan.working_bytes)
+    again = wb.gradient(*args, memory="full", workspace=workspace)  # reuses the history held
+    np.testing.assert_array_equal(again, first)
+    with pytest.raises(footprint.MemoryShortage, match="^the gradient needs about"):
+        wb.gradient(*args, memory="full")

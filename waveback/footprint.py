@@ -125,18 +125,21 @@ def on_workers(estimate: Estimate, model, executor, what: str) -> Estimate | Non
     return Estimate(what, (("model", model.vp.nbytes), *estimate.parts), int(executor.workers))
 
 
-def require(estimate: Estimate | None, advice: str) -> None:
+def require(estimate: Estimate | None, advice: str, held: int = 0) -> None:
     """Refuse a computation whose arrays do not fit in the available memory.
+
+    ``held`` bytes are already allocated and reused or released by the computation (a
+    :class:`~waveback.checkpointing.Workspace`'s history), so they count as available.
 
     Raises
     ------
     MemoryShortage
-        If ``estimate.total`` exceeds :func:`waveback.checkpointing.available_memory`; the
-        message gives both figures, the parts, and ``advice`` (what to change).
+        If ``estimate.total`` exceeds :func:`waveback.checkpointing.available_memory` plus
+        ``held``; the message gives both figures, the parts, and ``advice`` (what to change).
     """
     if estimate is None:
         return
-    available = checkpointing.available_memory()
+    available = checkpointing.available_memory() + int(held)
     if estimate.total > available:
         raise MemoryShortage(
             f"{estimate.what} needs about {estimate} of memory, but only {size(available)} is "

@@ -168,6 +168,7 @@ def image_sweep(
         footprint.gradient(plan),
         "give a memory budget that fits (memory='auto', or a size: checkpointing keeps the "
         "forward wavefield within it), or use a coarser grid",
+        held=0 if workspace is None else workspace.nbytes,
     )
     run = _setup(model, wavelet, src, rec, dt, interpolation, None)
     prop, state = run["prop"], run["state"]
