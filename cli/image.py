@@ -114,8 +114,9 @@ def image(
 
     The migration model should be smooth (reflections come from the data, not from it); its
     grid may differ from the survey's, as long as every source and receiver lies inside it.
-    Writes the model-shaped image, stacked over shots, with its grid to OUTPUT. With -v the
-    storage plan of every shot's backward sweep is logged.
+    Writes the model-shaped image, stacked over shots, with its grid to OUTPUT (checked
+    writable and locked before the work, which is refused when it does not fit in memory).
+    With -v the storage plan of every shot's backward sweep is logged.
     """
     quiet = ctx.obj["quiet"]
     start = time.perf_counter()

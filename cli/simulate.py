@@ -174,6 +174,7 @@ def simulate(
     Each shot is committed as soon as it finishes: after an interruption, run the same
     command again and it simulates only the missing shots. An output that already holds this
     simulation is left as it is; one that holds anything else is refused unless --overwrite.
+    While it runs the output is locked (SHOTS.h5.lock): a second run on it is refused.
     Shots run in parallel (--executor, --workers, --scheduler); the file is the same bit for
     bit whichever runs them.
     """
