@@ -17,10 +17,11 @@ import click
 import waveback as wb
 from waveback import io
 
+from .outputs import check_output, hold_lock
 from .recorded import (
     MEMORY_HELP,
+    check_fits,
     check_memory,
-    check_output,
     command_line,
     first_shot_plan,
     load_model,
@@ -113,18 +114,21 @@ def image(
 
     The migration model should be smooth (reflections come from the data, not from it); its
     grid may differ from the survey's, as long as every source and receiver lies inside it.
-    Writes the model-shaped image, stacked over shots, with its grid to OUTPUT. With -v the
-    storage plan of every shot's backward sweep is logged.
+    Writes the model-shaped image, stacked over shots, with its grid to OUTPUT (checked
+    writable and locked before the work, which is refused when it does not fit in memory).
+    With -v the storage plan of every shot's backward sweep is logged.
     """
     quiet = ctx.obj["quiet"]
     start = time.perf_counter()
     check_output(output, overwrite)
+    hold_lock(ctx, output)
     check_memory(memory)
     survey, gathers = load_recorded(shots, wavelet)
     model = load_model(model_path, survey)
     log.info("migration model %s: %r", model_path, model)
     plan = first_shot_plan(model, survey, memory, tdc, illumination)
     with open_executor(executor, workers, scheduler) as ex:
+        check_fits(model, survey, memory, tdc, illumination, ex)
         result = wb.rtm(
             model,
             survey.shots,
@@ -140,7 +144,6 @@ def image(
             executor=ex,
         )
     description = describe(model_path, direct, illumination, laplacian, tdc)
-    output.parent.mkdir(parents=True, exist_ok=True)
     io.write_image(
         output,
         result.astype(model.dtype),

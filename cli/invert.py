@@ -22,11 +22,11 @@ import waveback as wb
 from waveback import io
 from waveback.stencils import critical_dt
 
+from .outputs import check_output, check_writable, hold_lock
 from .plots import band_label
 from .recorded import (
     MEMORY_HELP,
     check_memory,
-    check_output,
     command_line,
     first_shot_plan,
     load_model,
@@ -235,6 +235,9 @@ def invert(
     quiet = ctx.obj["quiet"]
     start = time.perf_counter()
     check_output(output, overwrite)
+    if history is not None:
+        check_writable(history)
+    hold_lock(ctx, output)
     check_memory(memory)
     survey, gathers = load_recorded(shots, wavelet)
     model = load_model(model_path, survey)

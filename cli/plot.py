@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from matplotlib.backend_bases import FigureCanvasBase
 
 from waveback import io, segy
 
@@ -36,6 +37,7 @@ def plot(ctx, file: Path, output: Path, shot, wavefield: bool, model_only: bool)
     `waveback invert`), an image file the image. 3D arrays are shown by their middle y
     section.
     """
+    check_format(output)
     if segy.is_segy(file):
         survey, gathers = segy.read_segy_shots(file)
         i = _shot(shot, len(survey.shots))
@@ -65,6 +67,16 @@ def plot(ctx, file: Path, output: Path, shot, wavefield: bool, model_only: bool)
                 plot_gather(output, survey, io.read_gather(file, i), i)
     if not ctx.obj["quiet"]:
         click.echo(f"wrote {output}")
+
+
+def check_format(output: Path) -> None:
+    """Refuse a figure name whose extension names no format matplotlib writes."""
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if output.suffix[1:].lower() not in formats:
+        raise ValueError(
+            f"-o {output}: give the figure's format by its extension, one of "
+            f"{', '.join('.' + ext for ext in sorted(formats))} (e.g. {output.stem}.png)"
+        )
 
 
 def _shot(shot, count: int) -> int:

@@ -2,8 +2,8 @@
 
 Reading the shot file with a wavelet for data that carry none, the model to work in (a model
 file, a shot file's model, or a ``.npy`` velocity on the shot file's grid), the ``--memory``
-option, the guard that keeps an existing output unless ``--overwrite``, and the provenance
-(command line and parameters) written into the output.
+option and the memory check before the work, and the provenance (command line and
+parameters) written into the output.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import click
 import numpy as np
 
 import waveback as wb
-from waveback import dispersion, io
+from waveback import dispersion, footprint, io
 from waveback.acquisition import Survey, with_wavelet
-from waveback.checkpointing import parse_memory
+from waveback.checkpointing import DEFAULT_FRACTION, available_memory, parse_memory
 from waveback.model import Model
 
 from .wavelet import load_wavelet
@@ -56,8 +56,8 @@ def load_recorded(path: Path, wavelet: str | None) -> tuple[Survey, list[np.ndar
 def load_model(path: Path, survey: Survey) -> Model:
     """The model of ``--model PATH``: a model file, a shot file's model, or a ``.npy`` velocity.
 
-    A ``.npy`` file holds a velocity (m/s) on the grid of ``survey``'s model, whose spacing,
-    origin and boundary settings it takes.
+    A ``.npy`` file holds a real velocity (m/s) on the grid of ``survey``'s model, whose
+    spacing, origin and boundary settings it takes.
     """
     if path.suffix.lower() != ".npy":
         return io.read_model(path)
@@ -69,6 +69,11 @@ def load_model(path: Path, survey: Survey) -> Model:
     if not path.is_file():
         raise FileNotFoundError(f"--model {path}: no such file")
     vp = np.load(path, allow_pickle=False)
+    if vp.dtype.kind not in "iuf":
+        raise TypeError(
+            f"--model {path}: the velocity must be real numbers in m/s, got {vp.dtype} values; "
+            f"save a real array (e.g. np.real(vp) if its imaginary part is zero)"
+        )
     if vp.shape != survey.model.shape:
         raise ValueError(
             f"--model {path}: the velocity must have the shot file's grid shape "
@@ -88,6 +93,32 @@ def check_memory(memory: str) -> str:
     return memory
 
 
+def check_fits(model: Model, survey: Survey, memory: str, tdc: bool, illumination, executor):
+    """Refuse, before any shot, a backward sweep per worker that does not fit in memory.
+
+    Each worker of a local pool holds the model and one shot's sweep (with ``--memory auto``
+    its share of half the available memory, as :func:`waveback.executors.shot_memory` gives
+    it); the estimate is that times the workers (:mod:`waveback.footprint`).
+    """
+    workers = 1 if executor.in_process else getattr(executor, "workers", 1)
+    budget = memory
+    if memory.strip().lower() == "auto":
+        budget = max(1, int(DEFAULT_FRACTION * available_memory() / workers))
+    nt = dispersion.simulated_steps(survey.nt) if tdc else survey.nt
+    nrec = max(shot.rec.shape[0] for shot in survey.shots)
+    plan = wb.gradient_plan(model, nt, survey.dt, budget, nrec, illumination)
+    footprint.require(
+        footprint.on_workers(
+            footprint.gradient(plan),
+            model,
+            executor,
+            f"the backward sweep of each of {len(survey.shots)} shots",
+        ),
+        "lower --memory (or use auto) so that checkpointing keeps each sweep within it, use "
+        "fewer --workers, or a coarser model",
+    )
+
+
 def first_shot_plan(
     model: Model, survey: Survey, memory: str, tdc: bool, illumination: bool = False
 ):
@@ -95,14 +126,6 @@ def first_shot_plan(
     nt = dispersion.simulated_steps(survey.nt) if tdc else survey.nt
     nrec = survey.shots[0].rec.shape[0]
     return wb.gradient_plan(model, nt, survey.dt, memory, nrec, illumination)
-
-
-def check_output(path: Path, overwrite: bool) -> None:
-    """Refuse an output path that is a directory, or an existing file without --overwrite."""
-    if path.is_dir():
-        raise IsADirectoryError(f"output {path} is a directory; give a file name")
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} exists; choose another name or pass --overwrite")
 
 
 def command_line(ctx: click.Context) -> str:

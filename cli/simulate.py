@@ -19,6 +19,7 @@ import waveback as wb
 from waveback.resumable import ResumableShotFile
 from waveback.scenes import Scene, read_scene
 
+from .outputs import check_writable, hold_lock
 from .scaleout import executor_options, open_executor
 
 log = logging.getLogger("waveback_cli")
@@ -69,13 +70,19 @@ def run_scene(
     it cannot be combined with ``snapshots``. ``executor`` runs the shots
     (:func:`waveback.simulate`; None: one after the other here); each is committed as it
     arrives. Returns the run and the number of shots simulated now (0 when ``output`` was
-    complete).
+    complete or every shot was committed by an earlier run). ``snapshots`` beyond what fits
+    strictly inside the record (``nt - 2``) are refused.
     """
     survey = scene.survey
     tdc = time_dispersion_correction
     if tdc and snapshots:
         raise ValueError(
             "wavefield snapshots cannot be corrected for time dispersion: drop --snapshots or --tdc"
+        )
+    if snapshots > max(survey.nt - 2, 0):
+        raise ValueError(
+            f"--snapshots {snapshots}: the record has nt = {survey.nt} time samples, so at "
+            f"most {max(survey.nt - 2, 0)} distinct snapshots fit strictly inside it; give fewer"
         )
     indices = snapshot_indices(survey.nt, snapshots)
     run = ResumableShotFile(
@@ -167,6 +174,7 @@ def simulate(
     Each shot is committed as soon as it finishes: after an interruption, run the same
     command again and it simulates only the missing shots. An output that already holds this
     simulation is left as it is; one that holds anything else is refused unless --overwrite.
+    While it runs the output is locked (SHOTS.h5.lock): a second run on it is refused.
     Shots run in parallel (--executor, --workers, --scheduler); the file is the same bit for
     bit whichever runs them.
     """
@@ -177,6 +185,8 @@ def simulate(
     log.info("scene %s: %r, dt = %.4g s, nt = %d", parsed.path, survey.model, survey.dt, survey.nt)
     extra = (["--snapshots", str(snapshots)] if snapshots else []) + (["--tdc"] if tdc else [])
     command = shlex.join(["waveback", "simulate", scene, "-o", str(output), *extra])
+    check_writable(output)
+    hold_lock(ctx, output)
     with open_executor(executor, workers, scheduler) as ex:
         run, ran = run_scene(
             parsed,
@@ -191,7 +201,7 @@ def simulate(
     if quiet:
         return
     n = len(survey.shots)
-    if ran == 0:
+    if run.found_complete:
         click.echo(f"{output} already holds this simulation ({n} shots); nothing to do")
         return
     resumed = f", {n - ran} resumed from an earlier run" if ran < n else ""

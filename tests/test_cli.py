@@ -13,6 +13,7 @@ import os
 import shlex
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -28,8 +29,10 @@ from click.testing import CliRunner
 from matplotlib.image import imread
 
 import waveback as wb
-from waveback import io
+from waveback import checkpointing, footprint, io, simulation
+from waveback.locking import locked
 from waveback.models import LAYERED_VELOCITIES, layered_2d
+from waveback.resumable import ResumableShotFile
 from waveback.scenes import read_scene
 from waveback_cli.main import ERROR_EXIT_CODE, WavebackGroup, cli, warning_printer
 from waveback_cli.simulate import snapshot_indices
@@ -646,3 +649,176 @@ def test_wavelet_option_reads_ricker_npy_and_hdf5(tmp_path):
         else:
             with pytest.raises((ValueError, FileNotFoundError), match=message):
                 load_wavelet(spec, 1e-3, 50)
+
+
+# ------------------------------------------------------------- faults and foreign data
+
+
+def test_a_file_assembled_from_committed_parts_is_reported_as_written(tiny, tmp_path):
+    _, scene, _ = tiny
+    survey = read_scene(scene).survey
+    out = tmp_path / "s.h5"
+    parts = ResumableShotFile(out, survey)  # a run killed after its last commit
+    for i, gather in enumerate(wb.simulate(survey)):
+        parts.commit(i, gather)
+    result = invoke("simulate", str(scene), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    first = result.stdout.splitlines()[0]
+    assert first == f"wrote {out}: 3 shots (0 simulated, 3 resumed from an earlier run)"
+    assert len(io.read_survey(out).shots) == 3 and not (tmp_path / "s.h5.partial").exists()
+
+
+def test_snapshots_beyond_the_record_are_one_line(tiny, tmp_path):
+    _, scene, _ = tiny
+    result = quiet("simulate", scene, "-o", tmp_path / "s.h5", "--snapshots", 119)
+    assert result.exit_code == ERROR_EXIT_CODE, result.output
+    assert result.stderr == (
+        "error: --snapshots 119: the record has nt = 120 time samples, so at most 118 distinct "
+        "snapshots fit strictly inside it; give fewer\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_plot_needs_a_figure_extension(tiny, tmp_path):
+    _, _, shots = tiny
+    result = quiet("plot", shots, "-o", tmp_path / "gather")
+    assert result.exit_code == ERROR_EXIT_CODE, result.output
+    assert result.stderr.startswith(f"error: -o {tmp_path / 'gather'}: give the figure's format ")
+    assert ".png, " in result.stderr and result.stderr.endswith(" (e.g. gather.png)\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["info", "plot"])
+def test_a_truncated_file_is_named_in_one_line(tiny, tmp_path, command):
+    _, _, shots = tiny
+    cut = tmp_path / "cut.h5"
+    cut.write_bytes(shots.read_bytes()[:50000])
+    extra = ["-o", tmp_path / "x.png"] if command == "plot" else []
+    result = quiet(command, cut, *extra)
+    assert result.exit_code == ERROR_EXIT_CODE, result.output
+    assert result.stderr.startswith(f"error: {cut} cannot be read as HDF5, it is truncated or ")
+    assert result.stderr.count("\n") == 1 and "truncated file" in result.stderr
+
+
+@pytest.mark.skipif(not Path("/sys").is_dir(), reason="needs Linux's read-only /sys")
+def test_simulate_into_a_read_only_directory_names_it_before_simulating(tiny, monkeypatch):
+    _, scene, _ = tiny
+    monkeypatch.setattr(wb, "simulate", _no_work)
+    result = quiet("simulate", scene, "-o", "/sys/shots.h5")
+    assert result.exit_code == ERROR_EXIT_CODE, result.output
+    assert result.stderr.startswith(
+        "error: cannot write /sys/shots.h5: the directory /sys does not accept new files ("
+    )
+    assert result.stderr.endswith("); choose another output path or make it writable\n")
+
+
+def test_simulate_into_a_path_under_a_file_is_one_line(tiny, tmp_path):
+    _, scene, _ = tiny
+    (tmp_path / "file").write_text("")
+    result = quiet("simulate", scene, "-o", tmp_path / "file" / "shots.h5")
+    assert result.exit_code == ERROR_EXIT_CODE, result.output
+    assert result.stderr == (
+        f"error: cannot write {tmp_path / 'file' / 'shots.h5'}: {tmp_path / 'file'} is not a "
+        f"directory\n"
+    )
+
+
+def _no_work(*args, **kwargs):
+    raise AssertionError("the work started before the output was checked")
+
+
+HOLD_LOCK = """
+import sys, time
+from waveback.locking import locked
+with locked(sys.argv[1]):
+    print("locked", flush=True)
+    time.sleep(120)
+"""
+
+
+def test_a_second_run_on_one_output_is_refused_and_a_killed_runs_lock_taken_over(tiny, tmp_path):
+    _, scene, _ = tiny
+    out = tmp_path / "s.h5"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(out)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        second = _waveback("simulate", scene, "-o", out)
+        _, err = second.communicate(timeout=120)
+        assert second.returncode == ERROR_EXIT_CODE
+        assert err.startswith(
+            f"error: {out} is being written by another run (pid {holder.pid} on host "
+            f"{socket.gethostname()}, since "
+        )
+        assert err.count("\n") == 1
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["s.h5.lock"]
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(timeout=30)
+    rerun = _waveback("simulate", scene, "-o", out)
+    _, err = rerun.communicate(timeout=300)
+    assert rerun.returncode == 0, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.h5"]
+    assert len(io.read_survey(out).shots) == 3
+
+
+def test_a_model_too_big_for_memory_is_refused_before_it_is_built(tmp_path):
+    scene = tmp_path / "huge.toml"
+    scene.write_text(TINY.replace("shape = [41, 61]", "shape = [100000, 100000]"))
+    result = quiet("simulate", scene, "-o", tmp_path / "s.h5")
+    assert result.exit_code == ERROR_EXIT_CODE, result.output
+    assert result.stderr.startswith(
+        f"error: scene {scene}: model: the scene's 100000 x 100000 model needs about 298.0 GiB "
+        f"(generator arrays 223.5 GiB, velocity 74.5 GiB) of memory, but only "
+    )
+    assert result.stderr.endswith(
+        " is available; give a smaller 'model.shape' (a coarser 'model.spacing' over the same "
+        "extent)\n"
+    )
+
+
+def test_simulate_refuses_shots_that_do_not_fit_before_running_any(tiny, tmp_path, monkeypatch):
+    _, scene, _ = tiny
+    survey = read_scene(scene).survey
+    need = footprint.forward(survey.model, survey.nt, survey.shots[0].rec.shape[0])
+    monkeypatch.setattr(checkpointing, "available_memory", lambda: need.total - 1)
+    monkeypatch.setattr(simulation, "forward_shot", _no_work)
+    result = quiet("simulate", scene, "-o", tmp_path / "s.h5")
+    assert result.exit_code == ERROR_EXIT_CODE, result.output
+    assert result.stderr == (
+        f"error: forward modelling of 3 shots needs about {need} of memory, but only "
+        f"{footprint.size(need.total - 1)} is available; use a coarser grid or a smaller model, "
+        f"fewer workers, or fewer snapshots\n"
+    )
+
+
+@pytest.mark.skipif(not Path("/sys").is_dir(), reason="needs Linux's read-only /sys")
+@pytest.mark.parametrize("target", ["output", "history"])
+def test_invert_checks_its_outputs_before_the_first_iteration(tiny, tmp_path, monkeypatch, target):
+    _, _, shots = tiny
+    monkeypatch.setattr(wb, "fwi", _no_work)
+    out, history = tmp_path / "inv.h5", tmp_path / "h.h5"
+    if target == "output":
+        out = Path("/sys/inv.h5")
+    else:
+        history = Path("/sys/h.h5")
+    result = quiet("invert", shots, "--model", shots, "-o", out, "--history", history)
+    assert result.exit_code == ERROR_EXIT_CODE, result.output
+    bad = out if target == "output" else history
+    assert result.stderr.startswith(
+        f"error: cannot write {bad}: the directory /sys does not accept new files ("
+    )
+
+
+def test_invert_refuses_an_output_another_run_holds(tiny, tmp_path, monkeypatch):
+    _, _, shots = tiny
+    monkeypatch.setattr(wb, "fwi", _no_work)
+    out = tmp_path / "inv.h5"
+    with locked(out):
+        result = quiet("invert", shots, "--model", shots, "-o", out)
+    assert result.exit_code == ERROR_EXIT_CODE, result.output
+    assert result.stderr.startswith(
+        f"error: {out} is being written by another run (pid {os.getpid()} on host "
+        f"{socket.gethostname()}, since "
+    )

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
+import socket
+from pathlib import Path
 from types import SimpleNamespace
 
 import h5py
@@ -18,7 +21,8 @@ from matplotlib.image import imread
 from scipy.ndimage import gaussian_filter
 
 import waveback as wb
-from waveback import io
+from waveback import checkpointing, footprint, io
+from waveback.locking import locked
 from waveback_cli.image import describe
 from waveback_cli.main import ERROR_EXIT_CODE, cli
 
@@ -241,6 +245,13 @@ BAD = {
         lambda root: (np.save(root / "v.npy", np.ones((3, 3))), ["--model", root / "v.npy"])[1],
         "grid shape (31, 41)",
     ),
+    "complex npy": (
+        lambda root: (
+            np.save(root / "c.npy", np.full((31, 41), 1500.0 + 1.0j)),
+            ["--model", root / "c.npy"],
+        )[1],
+        "the velocity must be real numbers in m/s, got complex128 values; save a real array",
+    ),
     "bad memory": (lambda root: ["--model", root / "m.h5", "--memory", "lots"], "--memory lots"),
     "existing output": (lambda root: ["--model", root / "m.h5"], "exists; choose another name"),
 }
@@ -260,3 +271,53 @@ def test_bad_input_is_one_line_and_leaves_the_output_alone(scene, tmp_path, case
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], lines
     assert "Traceback" not in result.output
     assert out.read_text() == "keep me" if case == "existing output" else not out.exists()
+
+
+def _no_work(*args, **kwargs):
+    raise AssertionError("the work started before the output was checked")
+
+
+@pytest.mark.skipif(not Path("/sys").is_dir(), reason="needs Linux's read-only /sys")
+def test_a_read_only_output_is_refused_before_imaging(scene, monkeypatch):
+    monkeypatch.setattr(wb, "rtm", _no_work)
+    result = invoke("-q", "image", scene.shots, "--model", scene.shots, "-o", "/sys/image.h5")
+    assert result.exit_code == ERROR_EXIT_CODE, result.output
+    assert result.stderr.startswith(
+        "error: cannot write /sys/image.h5: the directory /sys does not accept new files ("
+    )
+
+
+def test_an_output_held_by_another_run_is_refused_before_imaging(scene, tmp_path, monkeypatch):
+    monkeypatch.setattr(wb, "rtm", _no_work)
+    out = tmp_path / "image.h5"
+    with locked(out):  # this process is the other run; its lock is a real flock
+        result = invoke("-q", "image", scene.shots, "--model", scene.shots, "-o", out)
+    assert result.exit_code == ERROR_EXIT_CODE, result.output
+    assert result.stderr.startswith(
+        f"error: {out} is being written by another run (pid {os.getpid()} on host "
+        f"{socket.gethostname()}, since "
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_sweeps_that_do_not_fit_are_refused_before_imaging(scene, tmp_path, monkeypatch):
+    monkeypatch.setattr(wb, "rtm", _no_work)
+    model = scene.survey.model
+    survey = scene.survey
+    plan = wb.gradient_plan(model, survey.nt, survey.dt, "full", 41, illumination=True)
+    monkeypatch.setattr(checkpointing, "available_memory", lambda: plan.peak_bytes - 1)
+    out = tmp_path / "image.h5"
+    result = invoke(
+        "-q", "image", scene.shots, "--model", scene.shots, "-o", out, "--memory", "full"
+    )
+    assert result.exit_code == ERROR_EXIT_CODE, result.output
+    assert result.stderr == (
+        f"error: the backward sweep of each of 2 shots needs about "
+        f"{footprint.size(plan.peak_bytes)} (history of {survey.nt + 1} wavefields "
+        f"{footprint.size(plan.storage_bytes)}, wavefields and working arrays "
+        f"{footprint.size(plan.working_bytes)}) of memory, but only "
+        f"{footprint.size(plan.peak_bytes - 1)} is available; lower --memory (or use auto) so "
+        f"that checkpointing keeps each sweep within it, use fewer --workers, or a coarser "
+        f"model\n"
+    )
+    assert not out.exists()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import h5py
 import numpy as np
 import pytest
@@ -279,3 +281,128 @@ def test_fingerprint_changes_with_anything_that_changes_the_data():
         ),
     ]
     assert len({base, *(io.fingerprint(v) for v in variants)}) == 5
+
+
+def _written(path, nshots=1):
+    survey = small_survey(nshots=nshots)
+    io.write_shots(path, survey, gathers_of(survey))
+    return survey
+
+
+def _set_time(path, values):
+    with h5py.File(path, "a") as f:
+        f["time"][...] = values
+
+
+@pytest.mark.parametrize(
+    ("start", "advice"),
+    [
+        (0.1, "0.1 s early; pad every trace and /time with 100 leading samples"),
+        (-0.02, "0.02 s late; drop the first 20 samples of every trace and of /time"),
+    ],
+)
+def test_a_record_that_does_not_start_at_zero_is_refused(tmp_path, start, advice):
+    path = tmp_path / "late.h5"
+    survey = _written(path)
+    _set_time(path, start + survey.time)
+    with pytest.raises(io.FormatError) as exc:
+        io.read_survey(path)
+    assert str(exc.value) == (
+        f"{path}: /time starts at {start} s, not at 0: waveback's records start when the sources "
+        f"start (t_n = n dt), so these traces would be read {advice} so that they start at 0 s"
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda t: t * 2, r"sample 1 is at 0.002 s, expected 0.001 s \(t_n = n dt\)$"),
+        (lambda t: np.where(np.arange(t.size) == 7, 0.5, t), "sample 7 is at 0.5 s, expected"),
+    ],
+)
+def test_time_axis_must_match_dt_and_nt(tmp_path, change, message):
+    path = tmp_path / "s.h5"
+    survey = _written(path)
+    _set_time(path, change(survey.time))
+    with pytest.raises(io.FormatError, match="/time does not match its attributes dt = 0.001 s"):
+        io.read_survey(path)
+    with pytest.raises(io.FormatError, match=message):
+        io.read_survey(path)
+
+
+def test_time_axis_length_must_be_nt(tmp_path):
+    path = tmp_path / "s.h5"
+    _written(path)
+    with h5py.File(path, "a") as f:
+        f["time"].attrs["nt"] = 49
+    with pytest.raises(
+        io.FormatError, match=r"/time has shape \(50,\), but its attribute nt is 49"
+    ):
+        io.read_survey(path)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+@pytest.mark.parametrize("name", ["src", "rec"])
+def test_nan_or_infinite_positions_are_refused_when_read(tmp_path, bad, name):
+    path = tmp_path / "s.h5"
+    survey = small_survey(nshots=2, model=False)
+    io.write_shots(path, survey, gathers_of(survey))
+    with h5py.File(path, "a") as f:
+        f[f"shots/000001/{name}"][-1, 0] = bad
+    with pytest.raises(io.FormatError) as exc:
+        io.read_survey(path)
+    point = survey.shots[1].src.shape[0] - 1 if name == "src" else survey.shots[1].rec.shape[0] - 1
+    assert str(exc.value) == (
+        f"{path}: /shots/000001/{name} holds NaN or infinite positions (first at point "
+        f"{point}); every position must be a finite coordinate in m"
+    )
+
+
+def test_optional_model_attributes_take_the_models_defaults(tmp_path):
+    path = tmp_path / "m.h5"
+    vp = np.linspace(1500.0, 2500.0, 11 * 21).reshape(11, 21).astype(np.float32)
+    with io.atomic_h5(path, io.MODEL) as f:
+        f.create_group("model").attrs["spacing"] = [10.0, 5.0]
+        f["model/vp"] = vp
+    model = io.read_model(path)
+    default = wb.Model(vp, (10.0, 5.0))
+    assert repr(model) == repr(default) and model.origin == (0.0, 0.0)
+    for name in io.MODEL_SETTINGS:
+        assert getattr(model, name) == getattr(default, name), name
+    with h5py.File(path, "a") as f:
+        del f["model"].attrs["spacing"]
+    with pytest.raises(io.FormatError, match="missing attribute 'spacing' on /model"):
+        io.read_model(path)
+
+
+@pytest.mark.parametrize("size", [2000, 40000])
+def test_a_truncated_file_is_named(tmp_path, size):
+    whole, cut = tmp_path / "whole.h5", tmp_path / "cut.h5"
+    _written(whole, nshots=3)
+    cut.write_bytes(whole.read_bytes()[:size])
+    with pytest.raises(io.FormatError) as exc:
+        io.read_survey(cut)
+    assert str(exc.value).startswith(f"{cut} cannot be read as HDF5, it is truncated or damaged (")
+    assert "truncated file" in str(exc.value)
+
+
+def test_a_damaged_dataset_is_named(tmp_path):
+    path = tmp_path / "s.h5"
+    survey = _written(path)
+    with h5py.File(path, "r") as f:
+        offset = f["shots/000000/data"].id.get_chunk_info(0).byte_offset
+    data = bytearray(path.read_bytes())
+    data[offset : offset + 64] = b"\xff" * 64  # the gzip stream of the first chunk
+    path.write_bytes(bytes(data))
+    assert len(io.read_survey(path).shots) == len(survey.shots)
+    with pytest.raises(io.FormatError, match=f"^{path}: damaged waveback-shots file, a part"):
+        io.read_gather(path, 0)
+
+
+@pytest.mark.skipif(not Path("/sys").is_dir(), reason="needs Linux's read-only /sys")
+def test_an_unwritable_directory_is_named(tmp_path):
+    with pytest.raises(PermissionError) as exc:
+        io.write_image("/sys/image.h5", np.zeros((3, 3)), 1.0, 0.0)
+    assert str(exc.value).startswith(
+        "cannot write /sys/image.h5: no new file can be created in /sys ("
+    )

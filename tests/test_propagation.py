@@ -174,6 +174,10 @@ def test_snapshots_return_the_sampled_wavefield():
     assert np.all(fields[0] == 0)
     assert d[60, 0] == pytest.approx(fields[1][10, 15], rel=1e-12)
     assert d[119, 0] == pytest.approx(fields[2][10, 15], rel=1e-12)
+    with pytest.raises(
+        ValueError, match=r"^snapshots must be distinct time indices, got \[5, 5\]$"
+    ):
+        wb.forward(model, w, [[100.0, 100.0]], rec, dt, snapshots=[5, 5])
 
 
 def test_float32_path_stays_float32_and_agrees_with_float64():

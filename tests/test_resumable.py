@@ -155,3 +155,17 @@ def test_part_files_carry_the_fingerprint_and_the_shot(tmp_path):
         run(tmp_path / "s.h5", survey, gathers, stop_after=1)
     with h5py.File(tmp_path / "s.h5.partial" / "shot_000000.h5") as f:
         assert f.attrs["fingerprint"] == io.fingerprint(survey) and f.attrs["shot"] == 0
+
+
+def test_a_file_assembled_now_is_not_reported_as_found_complete(tmp_path):
+    survey, gathers = small_survey(), gathers_of(small_survey())
+    path = tmp_path / "shots.h5"
+    first = ResumableShotFile(path, survey)
+    for i in first.pending:
+        first.commit(i, gathers[i])  # killed before finish: every part is in
+    resumed = ResumableShotFile(path, survey)
+    assert resumed.pending == [] and not resumed.complete and not resumed.found_complete
+    resumed.finish()
+    assert resumed.complete and not resumed.found_complete
+    again = ResumableShotFile(path, survey)
+    assert again.complete and again.found_complete

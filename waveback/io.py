@@ -112,12 +112,20 @@ def atomic_h5(path, file_format: str, command: str = "", parameters: str = ""):
 
     The file is written to ``.<name>.tmp`` beside ``path``, flushed to disk and renamed over
     ``path``; on any exception (or interruption) the temporary file is removed and ``path`` is
-    left as it was. Yields the open ``h5py.File`` with the provenance attributes set.
+    left as it was. Yields the open ``h5py.File`` with the provenance attributes set. A
+    directory that takes no new file raises ``PermissionError`` naming ``path``.
     """
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
-        with h5py.File(tmp, "w") as f:
+        created = h5py.File(tmp, "w")
+    except OSError as exc:
+        raise PermissionError(
+            f"cannot write {path}: no new file can be created in {path.absolute().parent} "
+            f"({exc}); choose another output path or make that directory writable"
+        ) from None
+    try:
+        with created as f:
             f.attrs["format"] = file_format
             f.attrs["format_version"] = FORMAT_VERSION
             f.attrs["waveback_version"] = _version()
@@ -329,7 +337,14 @@ def open_file(path, formats: Sequence[str] = FORMATS):
         raise FileNotFoundError(f"{path}: no such file{hint}")
     if path.is_dir() or not h5py.is_hdf5(path):
         raise FormatError(f"{path} is not an HDF5 file; expected a {' or '.join(formats)} file")
-    with h5py.File(path, "r") as f:
+    try:
+        opened = h5py.File(path, "r")
+    except OSError as exc:
+        raise FormatError(
+            f"{path} cannot be read as HDF5, it is truncated or damaged ({exc}); write it "
+            f"again (rerun the command that made it)"
+        ) from None
+    with opened as f:
         kind = _text(f.attrs.get("format"))
         if kind not in FORMATS:
             raise FormatError(
@@ -350,6 +365,11 @@ def open_file(path, formats: Sequence[str] = FORMATS):
             yield f
         except (KeyError, TypeError) as exc:
             raise FormatError(f"{path}: malformed {kind} file ({exc})") from None
+        except OSError as exc:
+            raise FormatError(
+                f"{path}: damaged {kind} file, a part of it cannot be read ({exc}); write it "
+                f"again (rerun the command that made it)"
+            ) from None
 
 
 def file_format(path) -> str:
@@ -406,10 +426,11 @@ def read_image(path) -> Image:
         ds = _dataset(path, f, "image")
         if ds.ndim not in (2, 3):
             raise FormatError(f"{path}: /image must be 2D or 3D, got shape {ds.shape}")
+        origin = _tuple(path, ds, "origin", ds.ndim) if "origin" in ds.attrs else (0.0,) * ds.ndim
         return Image(
             ds[()],
             _tuple(path, ds, "spacing", ds.ndim),
-            _tuple(path, ds, "origin", ds.ndim),
+            origin,
             _text(ds.attrs.get("description", "")),
         )
 
@@ -423,12 +444,13 @@ def read_survey(path) -> Survey:
         model = _read_model_group(path, f["model"]) if "model" in f else None
         t = _dataset(path, f, "time")
         dt, nt = float(_attr(path, t, "dt")), int(_attr(path, t, "nt"))
+        _check_time(path, t[()], dt, nt)
         shots_group = _group(path, f, "shots")
         names = _shot_names(path, shots_group)
         shots = []
         for name in names:
             g = shots_group[name]
-            src, rec = (np.atleast_2d(_dataset(path, g, n)[()]) for n in ("src", "rec"))
+            src, rec = (_positions(path, g, n) for n in ("src", "rec"))
             wavelet = g["wavelet"][()] if "wavelet" in g else None
             shape = _dataset(path, g, "data").shape
             if shape != (nt, rec.shape[0]):
@@ -479,20 +501,55 @@ def _read_model_group(path, g) -> Model:
     vp = _dataset(path, g, "vp")
     if vp.ndim not in (2, 3):
         raise FormatError(f"{path}: /model/vp must be 2D or 3D, got shape {vp.shape}")
-    settings = {}
-    for name in MODEL_SETTINGS:
-        value = _plain(_attr(path, g, name))
-        settings[name] = value
+    settings = {name: _plain(g.attrs[name]) for name in MODEL_SETTINGS if name in g.attrs}
+    origin = _tuple(path, g, "origin", vp.ndim) if "origin" in g.attrs else None
     try:
         return Model(
-            vp[()],
-            _tuple(path, g, "spacing", vp.ndim),
-            _tuple(path, g, "origin", vp.ndim),
-            dtype=vp.dtype.name,
-            **settings,
+            vp[()], _tuple(path, g, "spacing", vp.ndim), origin, dtype=vp.dtype.name, **settings
         )
     except (ValueError, TypeError) as exc:
         raise FormatError(f"{path}: invalid model in /model: {exc}") from None
+
+
+def _check_time(path, t, dt: float, nt: int) -> None:
+    """``/time`` must be ``t_n = n dt`` for ``n < nt``, to a thousandth of a sample."""
+    if not np.isfinite(dt) or dt <= 0:
+        raise FormatError(f"{path}: /time attribute dt must be a positive time step (s), got {dt}")
+    if t.shape != (nt,):
+        raise FormatError(
+            f"{path}: /time has shape {t.shape}, but its attribute nt is {nt}; they must agree"
+        )
+    tolerance = 1e-3 * dt
+    if nt and not abs(t[0]) <= tolerance:
+        shift, samples = (
+            ("early", f"pad every trace and /time with {t[0] / dt:.6g} leading samples")
+            if t[0] > 0
+            else ("late", f"drop the first {-t[0] / dt:.6g} samples of every trace and of /time")
+        )
+        raise FormatError(
+            f"{path}: /time starts at {t[0]:.6g} s, not at 0: waveback's records start when the "
+            f"sources start (t_n = n dt), so these traces would be read {abs(t[0]):.6g} s "
+            f"{shift}; {samples} so that they start at 0 s"
+        )
+    wrong = np.flatnonzero(~(np.abs(t - np.arange(nt) * dt) <= tolerance))
+    if wrong.size:
+        n = int(wrong[0])
+        raise FormatError(
+            f"{path}: /time does not match its attributes dt = {dt:.6g} s and nt = {nt}: sample "
+            f"{n} is at {t[n]:.6g} s, expected {n * dt:.6g} s (t_n = n dt)"
+        )
+
+
+def _positions(path, g, name) -> np.ndarray:
+    """Source or receiver positions ``(npts, ndim)``, refused unless every one is finite."""
+    points = np.atleast_2d(_dataset(path, g, name)[()])
+    bad = np.argwhere(~np.isfinite(points)) if points.dtype.kind in "fc" else ()
+    if len(bad):
+        raise FormatError(
+            f"{path}: {g.name}/{name} holds NaN or infinite positions (first at point "
+            f"{int(bad[0][0])}); every position must be a finite coordinate in m"
+        )
+    return points
 
 
 def _shot_names(path, g) -> list[str]:

@@ -17,8 +17,9 @@ import logging
 
 import numpy as np
 
-from . import checkpointing, dispersion, kernels
-from .propagation import Propagator, _check_data, _check_wavelet, _setup, _steps
+from . import checkpointing, dispersion, footprint, kernels
+from .geometry import check_points
+from .propagation import _check_data, _check_dt, _check_wavelet, _setup, _steps
 
 logger = logging.getLogger("waveback")
 
@@ -161,14 +162,20 @@ def image_sweep(
         steps = dispersion.simulated_steps(residual.shape[0])
         residual = dispersion.remove_time_dispersion_adjoint(residual, dt, steps)
         wavelet = dispersion.add_time_dispersion(_check_wavelet(wavelet), dt, steps)
+    nt, nrec = _check_wavelet(wavelet).shape[0], check_points(rec, model, "rec").shape[0]
+    plan = gradient_plan(model, nt, dt, memory, nrec, illumination)
+    footprint.require(
+        footprint.gradient(plan),
+        "give a memory budget that fits (memory='auto', or a size: checkpointing keeps the "
+        "forward wavefield within it), or use a coarser grid",
+        held=0 if workspace is None else workspace.nbytes,
+    )
     run = _setup(model, wavelet, src, rec, dt, interpolation, None)
-    prop, state, nt = run["prop"], run["state"], run["nt"]
+    prop, state = run["prop"], run["state"]
     rec_idx, rec_w = run["rec"]
-    residual = _check_data(residual, rec_idx.shape[0], model.dtype)
+    residual = _check_data(residual, nrec, model.dtype)
     if residual.shape[0] != nt:
         raise ValueError(f"residual has {residual.shape[0]} time samples, the wavelet {nt}")
-    extra = residual.nbytes + (prop.w2.nbytes if illumination else 0)
-    plan = _plan(prop, state, nt, memory, extra)
     logger.info("gradient: %s", plan)
     adj_w = prop.receiver_adjoint_weights(rec_idx, rec_w.astype(np.float64))
     adjoint_state = prop.new_state()
@@ -201,17 +208,13 @@ def gradient_plan(model, nt, dt, memory="auto", nrec=0, illumination=False):
     checkpoints, the forward steps executed (recomputation factor) and the predicted peak
     memory of the arrays (``nrec`` receivers count for the residual; ``illumination`` for the
     extra field of :func:`image_sweep`).
+    Nothing is allocated: the sizes come from :mod:`waveback.footprint`.
     """
-    prop = Propagator(model, dt)
-    extra = nt * nrec * model.dtype.itemsize + (prop.w2.nbytes if illumination else 0)
-    return _plan(prop, prop.new_state(), nt, memory, extra)
-
-
-def _plan(prop, state, nt, memory, extra_bytes):
-    """Budget: the forward and adjoint states, ``w2``, the image, ``u^{n+1}`` and ``extra``."""
-    field = prop.w2.nbytes
-    one_state = checkpointing.state_bytes(state)
-    working = 2 * one_state + 3 * field + extra_bytes
+    _check_dt(model, dt)
+    field, one_state = footprint.field_bytes(model), footprint.state_bytes(model)
+    extra = nt * nrec * model.dtype.itemsize + (field if illumination else 0)
+    # the forward and adjoint states, w2, the image, u^{n+1} and the residual (and illumination)
+    working = 2 * one_state + 3 * field + extra
     return checkpointing.plan(nt, field, one_state, working, memory)
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from . import cpml_kernels, dispersion, kernels
+from . import cpml_kernels, dispersion, footprint, kernels
 from .boundaries import cpml_coefficients, layer_depth, sponge_factor
 from .geometry import check_points, point_stencils
 from .stencils import first_derivative_coefficients, second_derivative_coefficients
@@ -342,6 +342,15 @@ def forward(
             _check_wavelet(wavelet),
             dt,
         ).astype(model.dtype)
+    footprint.require(
+        footprint.forward(
+            model,
+            _check_wavelet(wavelet).shape[0],
+            check_points(rec, model, "rec").shape[0],
+            0 if snapshots is None else len(snapshots),
+        ),
+        "use a coarser grid or a smaller model, or fewer snapshots",
+    )
     run = _setup(model, wavelet, src, rec, dt, interpolation, initial_pressure)
     prop, state, nt = run["prop"], run["state"], run["nt"]
     rec_idx, rec_w = run["rec"]
@@ -349,6 +358,8 @@ def forward(
     wanted = {} if snapshots is None else {int(n): i for i, n in enumerate(snapshots)}
     if any(not 0 <= n < nt for n in wanted):
         raise ValueError(f"snapshots must be time indices in [0, {nt}), got {list(snapshots)}")
+    if len(wanted) != len(snapshots or ()):
+        raise ValueError(f"snapshots must be distinct time indices, got {list(snapshots)}")
     fields = np.zeros((len(wanted),) + model.shape, model.dtype)
     for n in _steps(nt, progress):
         kernels.sample(state.u, rec_idx, rec_w, d[n])

@@ -54,7 +54,10 @@ class ResumableShotFile:
     Attributes
     ----------
     complete : bool
-        ``path`` already holds this simulation; nothing is left to do.
+        ``path`` holds this simulation; nothing is left to do.
+    found_complete : bool
+        ``path`` already held this simulation when the run was opened (nothing is written);
+        False when :meth:`finish` assembled it.
     committed : set of int
         Shots already committed (by this or by an interrupted earlier run).
     """
@@ -94,6 +97,7 @@ class ResumableShotFile:
                     f"overwrite it (--overwrite)"
                 )
             self.complete = True
+        self.found_complete = self.complete
         if overwrite and self.parts.exists():
             shutil.rmtree(self.parts)
         self.committed = set() if self.complete else self._scan_parts()

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import acquisition, io, models, segy
+from . import acquisition, footprint, io, models, segy
 from .acquisition import Survey
 from .geometry import INTERPOLATIONS, point_stencils
 from .model import BOUNDARIES, DTYPES, Model
@@ -30,6 +30,9 @@ ACQUISITIONS = ("surface_line", "surface_grid", "linear_array", "ring_array", "c
 WAVELETS = ("ricker", "gaussian", "tone_burst")
 TABLES = ("model", "acquisition", "wavelet", "time", "boundary", "numerics")
 REQUIRED = object()
+#: Bytes per grid point of a generated model's temporaries (an int64 layer index, float64
+#: coordinates and velocities), counted before generating it.
+GENERATOR_BYTES_PER_POINT = 24
 
 
 class SceneError(ValueError):
@@ -209,6 +212,17 @@ def _generated(t: Table):
         raise SceneError(
             f"'model.shape' must be a list of integers (nz, nx) or (nz, ny, nx), got {shape}"
         )
+    points = int(np.prod(shape, dtype=np.int64))
+    footprint.require(
+        footprint.Estimate(
+            f"the scene's {' x '.join(map(str, shape))} model",
+            (
+                ("generator arrays", GENERATOR_BYTES_PER_POINT * points),
+                ("velocity", np.dtype(np.float64).itemsize * points),
+            ),
+        ),
+        "give a smaller 'model.shape' (a coarser 'model.spacing' over the same extent)",
+    )
     spacing = t.get("spacing", "numbers")
     origin = t.get("origin", "numbers", None)
     grid = (shape, spacing)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import executors
+from . import dispersion, executors, footprint
 from .propagation import forward
 
 
@@ -117,6 +117,18 @@ def simulate(
     snapshots = None if snapshots is None else tuple(int(n) for n in snapshots)
     kept = {}
     with executors.resolve(executor) as ex:
+        shot = footprint.forward(
+            survey.model,
+            dispersion.simulated_steps(survey.nt) if time_dispersion_correction else survey.nt,
+            max(survey.shots[i].rec.shape[0] for i in indices) if indices else 0,
+            len(snapshots or ()),
+        )
+        footprint.require(
+            footprint.on_workers(
+                shot, survey.model, ex, f"forward modelling of {len(indices)} shots"
+            ),
+            "use a coarser grid or a smaller model, fewer workers, or fewer snapshots",
+        )
         job = ForwardJob(
             survey.model,
             float(survey.dt),
