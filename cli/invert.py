@@ -26,6 +26,7 @@ from .outputs import check_output, check_writable, hold_lock
 from .plots import band_label
 from .recorded import (
     MEMORY_HELP,
+    check_fits,
     check_memory,
     command_line,
     first_shot_plan,
@@ -269,6 +270,7 @@ def invert(
 
     try:
         with open_executor(executor, workers, scheduler) as ex:
+            check_fits(model, survey, memory, tdc, False, ex)
             result = wb.fwi(
                 model,
                 survey.shots,

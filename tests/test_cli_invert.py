@@ -315,3 +315,27 @@ def test_data_without_a_wavelet_need_one(scene, tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     for shot in fake.shots:
         np.testing.assert_array_equal(shot.wavelet[:, 0], wb.ricker(10.0, scene.survey.dt, 180))
+
+
+def test_sweeps_that_do_not_fit_are_refused_before_the_inversion(scene, tmp_path, monkeypatch):
+    from waveback import checkpointing, footprint
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("fwi ran before the memory check")
+
+    monkeypatch.setattr(wb, "fwi", no_work)
+    survey = scene.survey
+    nrec = max(shot.rec.shape[0] for shot in survey.shots)
+    plan = wb.gradient_plan(scene.start, survey.nt, survey.dt, "full", nrec)
+    monkeypatch.setattr(checkpointing, "available_memory", lambda: plan.peak_bytes - 1)
+    out = tmp_path / "inverted.h5"
+    result = invoke(
+        "-q", "invert", scene.shots, "--model", scene.root / "start.h5", "-o", out,
+        "--memory", "full",
+    )  # fmt: skip
+    assert result.exit_code == ERROR_EXIT_CODE, result.output
+    assert result.stderr.startswith(
+        f"error: the backward sweep of each of {len(survey.shots)} shots needs about "
+        f"{footprint.size(plan.peak_bytes)} "
+    )
+    assert not out.exists()
