@@ -44,7 +44,7 @@ def test_default_profile_parameters_come_from_the_model():
         (np.ones((4, 4)), dict(space_order=5), "space_order must be one of"),
         (np.ones((4, 4)), dict(boundary="pml"), "boundary must be one of"),
         (np.ones((4, 4)), dict(nbl=0), "nbl"),
-        (np.ones((4, 4)), dict(dtype="float16"), "dtype must be one of"),
+        (np.ones((4, 4)), dict(dtype="float16"), "dtype must be float32 or float64"),
     ],
 )
 def test_bad_models_are_refused_with_a_clear_message(vp, kwargs, message):
@@ -59,3 +59,19 @@ def test_nan_reports_its_position():
     vp[2, 3] = np.nan
     with pytest.raises(ValueError, match=r"first at index \(2, 3\)"):
         wb.Model(vp, 1.0)
+
+
+@pytest.mark.parametrize(
+    "dtype, name",
+    [(np.float64, "float64"), ("f8", "float64"), ("double", "float64"), ("single", "float32"),
+     (np.dtype("float32"), "float32"), ("float32", "float32")],
+)  # fmt: skip
+def test_every_spelling_of_the_two_float_types_is_accepted(dtype, name):
+    model = wb.Model(np.full((6, 7), 1500.0), 5.0, dtype=dtype)
+    assert model.dtype == np.dtype(name) and model.vp.dtype == np.dtype(name)
+
+
+@pytest.mark.parametrize("dtype", ["float16", np.int32, "complex64", "velocity"])
+def test_other_dtypes_are_refused(dtype):
+    with pytest.raises(ValueError, match=r"dtype must be float32 or float64 \(e\.g\."):
+        wb.Model(np.full((6, 7), 1500.0), 5.0, dtype=dtype)

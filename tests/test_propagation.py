@@ -250,7 +250,7 @@ def test_steered_plane_wave_from_a_delayed_array_travels_at_its_angle():
     src = np.stack([np.full(x.size, 10.0), x], axis=1)
     angle = np.deg2rad(20.0)
     dt = 0.5 * model.critical_dt()
-    tau = wb.plane_wave_delays(src, angle, C)
+    tau = wb.plane_wave_delays(src, 20.0, C)  # degrees
     w = wb.delayed(wb.ricker(60.0, dt, int(0.12 / dt), t0=1 / 60.0), tau, dt)
     rec = np.stack([np.full(5, 90.0), np.linspace(130.0, 150.0, 5)], axis=1)
     d = wb.forward(model, w, src, rec, dt)

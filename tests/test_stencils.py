@@ -65,3 +65,11 @@ def test_critical_dt_is_the_von_neumann_limit():
 def test_bad_order_is_refused(order):
     with pytest.raises(ValueError, match="space_order must be one of"):
         second_derivative_coefficients(order)
+
+
+def test_critical_dt_takes_a_scalar_spacing_as_model_does():
+    assert critical_dt(2400.0, 10.0, 8) == critical_dt(2400.0, (10.0, 10.0, 10.0), 8)
+    assert critical_dt(2400.0, 10, 8, ndim=2) == critical_dt(2400.0, (10.0, 10.0), 8)
+    assert critical_dt(2400.0, 10, 8, ndim=2) > critical_dt(2400.0, 10, 8)
+    with pytest.raises(ValueError, match="spacing must be positive"):
+        critical_dt(2400.0, -10.0, 8)

@@ -238,7 +238,7 @@ def linear_array(elements, pitch, depth, center_x, sound_speed, angles=None, foc
     x = center_x + pitch * (np.arange(int(elements)) - (elements - 1) / 2)
     pos = np.stack([np.full(x.size, float(depth)), x], axis=1)
     if angles is not None:
-        delays = [plane_wave_delays(pos, np.radians(a), sound_speed) for a in angles]
+        delays = [plane_wave_delays(pos, a, sound_speed) for a in angles]
     else:
         foci = np.asarray(foci, dtype=np.float64).reshape(-1, 2)
         delays = []

@@ -133,7 +133,8 @@ def plane_wave_delays(positions, angle: float, velocity: float) -> np.ndarray:
     positions : (nsrc, ndim) array_like
         Element positions (m), z first.
     angle : float
-        Steering angle (radians) from the +z axis towards +x (the last axis).
+        Steering angle in degrees (as everywhere in waveback: :func:`linear_array`, scene
+        files) from the +z axis towards +x (the last axis).
     velocity : float
         Sound speed (m/s) in front of the array.
 
@@ -148,5 +149,6 @@ def plane_wave_delays(positions, angle: float, velocity: float) -> np.ndarray:
         raise ValueError(f"positions must have shape (nsrc, 2) or (nsrc, 3), got {pos.shape}")
     if velocity <= 0:
         raise ValueError(f"velocity must be positive (m/s), got {velocity!r}")
-    tau = (pos[:, 0] * np.cos(angle) + pos[:, -1] * np.sin(angle)) / velocity
+    theta = np.radians(angle)
+    tau = (pos[:, 0] * np.cos(theta) + pos[:, -1] * np.sin(theta)) / velocity
     return tau - tau.min()

@@ -41,8 +41,9 @@ class Model:
         Absorbing layer thickness in grid points.
     free_surface : bool
         Pressure-release surface on the first row (z = origin) instead of an absorbing top.
-    dtype : {"float32", "float64"}
-        Floating-point type of every wavefield and coefficient.
+    dtype : {"float32", "float64"} or numpy dtype
+        Floating-point type of every wavefield and coefficient; any spelling numpy gives one of
+        the two (``np.float64``, ``"f8"``, ``"double"``, ``np.dtype("float32")``) is accepted.
     pml_velocity : float, optional
         Velocity (m/s) that scales the absorbing profiles; default ``vp.max()``. It is fixed
         at construction, so gradients with respect to ``m`` never differentiate it.
@@ -92,9 +93,7 @@ class Model:
                 f"vp must be positive everywhere (m/s); found {vp[tuple(bad)]} at index "
                 f"{tuple(int(i) for i in bad)}"
             )
-        if str(dtype) not in DTYPES:
-            raise ValueError(f"dtype must be one of {DTYPES}, got {dtype!r}")
-        self.dtype = np.dtype(str(dtype))
+        self.dtype = _float_dtype(dtype)
         self.ndim = vp.ndim
         self.shape = vp.shape
         self.vp = np.ascontiguousarray(vp, dtype=self.dtype)
@@ -216,3 +215,16 @@ def _per_axis(value, ndim: int, name: str) -> tuple[float, ...]:
             f"{name} must be a scalar or have one value per axis ({ndim}), got {value!r}"
         )
     return tuple(float(v) for v in arr)
+
+
+def _float_dtype(dtype) -> np.dtype:
+    """``dtype`` as float32 or float64, or a ValueError naming what is accepted."""
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        resolved = None
+    if resolved is None or resolved.name not in DTYPES:
+        raise ValueError(
+            f"dtype must be float32 or float64 (e.g. 'float32', np.float64, 'f8'), got {dtype!r}"
+        )
+    return resolved

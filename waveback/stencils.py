@@ -105,12 +105,32 @@ def laplacian_symbol_max(space_order: int) -> float:
     return float(-(c[0] + 2.0 * np.sum(c[1:] * (-1.0) ** k)))
 
 
-def critical_dt(vmax: float, spacing: tuple[float, ...], space_order: int) -> float:
+def critical_dt(vmax: float, spacing, space_order: int, ndim: int = 3) -> float:
     """Largest stable leapfrog time step for the Laplacian of the given order.
 
     Von Neumann analysis of :math:`u^{n+1} - 2u^n + u^{n-1} = \\Delta t^2 v^2 L u^n` gives
     stability when :math:`\\Delta t\\, v_{max} \\sqrt{\\sum_d \\lambda / h_d^2} \\le 2`, with
     :math:`\\lambda` from :func:`laplacian_symbol_max`.
+
+    Parameters
+    ----------
+    vmax : float
+        Largest velocity (m/s).
+    spacing : float or sequence of float
+        Grid spacing (m), one per axis, or one value for ``ndim`` equal axes (as ``Model``
+        accepts).
+    space_order : int
+        Order of the Laplacian.
+    ndim : int
+        Number of axes of a scalar ``spacing``; the default 3 gives a step that is stable in
+        2D too (pass ``ndim=2`` for the 2D limit). Ignored when ``spacing`` is a sequence.
     """
+    spacing = np.atleast_1d(np.asarray(spacing, dtype=np.float64))
+    if spacing.ndim != 1 or spacing.size == 0 or not np.all(spacing > 0):
+        raise ValueError(f"spacing must be positive (m), one value or one per axis, got {spacing}")
+    if spacing.size == 1:
+        if ndim not in (1, 2, 3):
+            raise ValueError(f"ndim must be 1, 2 or 3, got {ndim!r}")
+        spacing = np.repeat(spacing, ndim)
     lam = laplacian_symbol_max(space_order)
     return 2.0 / (vmax * np.sqrt(sum(lam / h**2 for h in spacing)))
