@@ -128,8 +128,9 @@ def _forward_rows(u, u_prev, u_next, w2, c, g, prof, keep, psi, zeta, off, x_sla
         for iy in range(box[2], box[3]):
             row, xrow = uint64((iz * ny + iy) * nx), uint64((iz * ny + iy) * nxs)
             for x0, x1 in x_slabs:  # psi_x of the whole row
+                xs = xrow - uint64(off[2][x0])  # the storage offset is constant on a slab
                 for t in range(uint64(x0), uint64(x1)):
-                    _psi_at(px, uf, ax, bx, gx, xrow + t - uint64(off[2][t]), row + t, one, one, t)
+                    _psi_at(px, uf, ax, bx, gx, xs + t, row + t, one, one, t)
             update_row(uf, pf, nf, wf, cz, cy, cx, keep[0], keep[1], keep[2], 0, n, iz, iy, lap)
             i = row + uint64(rx)
             if az[iz] != 0:
@@ -141,9 +142,9 @@ def _forward_rows(u, u_prev, u_next, w2, c, g, prof, keep, psi, zeta, off, x_sla
                 for j in range(uint64(n)):
                     _zeta_at(zy, py, uf, nf, wf, ay, by, cy, gy, s + j, i + j, sy, sy, iy)
             for x0, x1 in x_slabs:
+                xs = xrow - uint64(off[2][x0])
                 for t in range(uint64(x0), uint64(x1)):
-                    s = xrow + t - uint64(off[2][t])
-                    _zeta_at(zx, px, uf, nf, wf, ax, bx, cx, gx, s, row + t, one, one, t)
+                    _zeta_at(zx, px, uf, nf, wf, ax, bx, cx, gx, xs + t, row + t, one, one, t)
     restore_fp_mode(fp_mode)
 
 
@@ -220,12 +221,13 @@ def _adjoint_rows(
         for iy in range(box[2], box[3]):
             row, xrow = uint64((iz * ny + iy) * nx), uint64((iz * ny + iy) * nxs)
             for x0, x1 in x_slabs:  # lzeta_x, then lpsi_x, of the whole row
+                xs = xrow - uint64(off[2][x0])
                 for t in range(uint64(x0), uint64(x1)):
-                    _lzeta_at(zx, qf, bx, xrow + t - uint64(off[2][t]), row + t, t)
+                    _lzeta_at(zx, qf, bx, xs + t, row + t, t)
             for x0, x1 in x_slabs:
+                xs = xrow - uint64(off[2][x0])
                 for t in range(uint64(x0), uint64(x1)):
-                    s = xrow + t - uint64(off[2][t])
-                    _lpsi_at(px, zx, qf, ax, bx, gx, s, row + t, one, one, t)
+                    _lpsi_at(px, zx, qf, ax, bx, gx, xs + t, row + t, one, one, t)
             update_row(qf, nf, nf, wf, cz, cy, cx, keep[0], keep[1], keep[2], 0, n, iz, iy, lap)
             i = row + uint64(rx)
             if image is not None:
@@ -239,9 +241,9 @@ def _adjoint_rows(
                 for j in range(uint64(n)):
                     _lupdate_at(nf, wf, py, zy, ay, cy, gy, s + j, i + j, sy, iy)
             for x0, x1 in x_near:
+                xs = xrow - uint64(off[2][x0])
                 for t in range(uint64(x0), uint64(x1)):
-                    s = xrow + t - uint64(off[2][t])
-                    _lupdate_at(nf, wf, px, zx, ax, cx, gx, s, row + t, one, t)
+                    _lupdate_at(nf, wf, px, zx, ax, cx, gx, xs + t, row + t, one, t)
     restore_fp_mode(fp_mode)
 
 
