@@ -59,3 +59,19 @@ def test_kernels_are_bitwise_reproducible_across_processes_and_cache_states(tmp_
 
 if __name__ == "__main__":
     print(_digest())
+
+
+def test_3d_work_items_fit_the_l2_cache_and_share_the_rows_evenly():
+    from waveback import kernels
+
+    assert kernels.l2_cache_bytes() > 0
+    # 2 MiB of L2 and 248-point rows of float32 at order 8: 13 live planes fit 81 rows in half
+    assert kernels.cache_tile(248, 4, 4, cache=2 << 20) == 81
+    assert kernels.cache_tile(248, 4, 4, cache=512 << 10) == 20
+    assert kernels.cache_tile(248, 4, 8, cache=512 << 10) == 10
+    assert kernels.cache_tile(10**6, 4, 4, cache=1 << 20) == 4  # never fewer than 4 rows
+    for tile, nthreads in ((81, 2), (20, 2), (20, 3), (7, 16)):
+        boxes = kernels.work_boxes((248, 248, 248), 4, 4, nthreads, tile=tile)
+        widths = boxes[:, 3] - boxes[:, 2]
+        assert widths.sum() == 240 and widths.max() <= tile and np.ptp(widths) <= 1
+        assert len(boxes) % nthreads == 0

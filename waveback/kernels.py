@@ -23,6 +23,7 @@ length 1). Invariants a reader needs:
 
 from __future__ import annotations
 
+import os
 import platform
 
 import numpy as np
@@ -275,23 +276,25 @@ def scattering(out, weight, u_next, u, u_prev, keep_z, keep_y, keep_x):
                 out[iz, iy, ix] = weight[iz, iy, ix] * d
 
 
-def work_boxes(shape, rz, ry, nthreads, tile=32, whole=()):
+def work_boxes(shape, rz, ry, nthreads, tile=None, whole=(), itemsize=4):
     """Parallel work items ``(z0, z1, y0, y1)`` covering the non-halo rows of a padded grid.
 
-    2D (``ny == 1``): ``4 * nthreads`` chunks of z. 3D: tiles of about ``tile`` y-rows over
-    every z, so that the planes a z-stencil reads stay in cache while a tile is swept; their
-    number is a multiple of ``nthreads`` and their widths are equal to within one row, so the
-    threads share the work evenly. No edge between items falls strictly inside one of the
-    index ranges ``whole = ((start, stop), ...)`` of the split axis (z in 2D, y in 3D): an edge
-    there moves to the nearer end of the range, so that each range is swept by one item (the
-    CPML kernels pipeline their memory updates within an item).
+    2D (``ny == 1``): ``4 * nthreads`` chunks of z. 3D: tiles of at most ``tile`` y-rows over
+    every z, so that the planes a z-stencil reads stay in cache while a tile is swept (by
+    default :func:`cache_tile` sizes them for this processor's L2 cache); their number is a
+    multiple of ``nthreads`` and their widths are equal to within one row, so the threads share
+    the work evenly. No edge between items falls strictly inside one of the index ranges
+    ``whole = ((start, stop), ...)`` of the split axis (z in 2D, y in 3D): an edge there moves
+    to the nearer end of the range, so that each range is swept by one item (the CPML kernels
+    pipeline their memory updates within an item).
     """
     nz, ny = shape[0], shape[1]
     if ny == 1:
         lo, hi, n = rz, nz - rz, 4 * nthreads
     else:
         lo, hi = ry, ny - ry
-        n = nthreads * max(1, round((hi - lo) / (nthreads * tile)))
+        tile = cache_tile(shape[2], rz, itemsize) if tile is None else tile
+        n = nthreads * max(1, -(-(hi - lo) // (nthreads * tile)))
     edges = [lo + i * (hi - lo) // n for i in range(n + 1)]
     for start, stop in whole:
         edges = [
@@ -303,6 +306,37 @@ def work_boxes(shape, rz, ry, nthreads, tile=32, whole=()):
     if ny == 1:
         return np.array([(z0, z1, 0, 1) for z0, z1 in spans], dtype=np.int64)
     return np.array([(rz, nz - rz, y0, y1) for y0, y1 in spans], dtype=np.int64)
+
+
+def cache_tile(nx, rz, itemsize, cache=None):
+    """The y-rows of a 3D work item whose sweep keeps its working set in half the L2 cache.
+
+    Sweeping a tile plane by plane reuses each plane of ``u`` for the ``2 rz + 1`` planes of the
+    z-stencil, beside one plane each of ``u_prev``, ``w2`` and ``u_next`` and a few of the
+    CPML memory: about ``2 rz + 5`` planes of ``rows * nx`` values are live. ``cache`` (bytes)
+    defaults to this processor's per-core L2 cache (:func:`l2_cache_bytes`); the result is
+    clipped to 4..128 rows.
+    """
+    cache = l2_cache_bytes() if cache is None else cache
+    rows = cache // 2 // ((2 * rz + 5) * nx * itemsize)
+    return int(min(128, max(4, rows)))
+
+
+def l2_cache_bytes(default=1 << 20):
+    """The L2 cache size of CPU 0 as Linux reports it (sysfs), else ``default`` bytes."""
+    root = "/sys/devices/system/cpu/cpu0/cache"
+    try:
+        for index in sorted(os.listdir(root)):
+            with open(os.path.join(root, index, "level")) as f:
+                if f.read().strip() != "2":
+                    continue
+            with open(os.path.join(root, index, "size")) as f:
+                text = f.read().strip().upper()
+            scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:], 1)
+            return int(text.rstrip("KMG")) * scale
+    except (OSError, ValueError):
+        pass
+    return default
 
 
 @njit(cache=True, nogil=True)

@@ -105,7 +105,9 @@ class Propagator:
         )
         split = 0 if model.ndim == 2 else 1  # the axis that work_boxes divides
         whole = [(max(a, r), min(b, self.shape[split] - r)) for a, b in regions[split]]
-        self.boxes = kernels.work_boxes(self.shape, r, ry, numba.get_num_threads(), whole=whole)
+        self.boxes = kernels.work_boxes(
+            self.shape, r, ry, numba.get_num_threads(), whole=whole, itemsize=dtype.itemsize
+        )
 
     def new_state(self) -> State:
         """Zero wavefields and CPML memory variables, shaped as :func:`state_shapes` says."""
