@@ -198,6 +198,11 @@ def serve(problem: str, boundary: str, measure: str) -> None:
         def run():
             wb.forward(model, wavelet, src, rec, DT)
 
+    serve_runs(run)
+
+
+def serve_runs(run) -> None:
+    """Time ``run()`` once as a warm-up, then once per line of standard input (JSON lines)."""
     t = time.perf_counter()
     run()
     print(json.dumps({"warmup_seconds": time.perf_counter() - t}), flush=True)

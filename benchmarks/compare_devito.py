@@ -330,8 +330,6 @@ def run_problem(name: str, nt: int, runs: int) -> dict:
 
 def serve(name: str, measure: str) -> None:
     """Warm one problem up, then time one run per line of standard input (JSON lines out)."""
-    import resource
-
     import numpy as np
     from devito import TimeFunction
     from scipy.ndimage import gaussian_filter
@@ -356,15 +354,10 @@ def serve(name: str, measure: str) -> None:
         def run():
             solver.forward(src=src, dt=dt)
 
-    t = time.perf_counter()
-    run()
-    print(json.dumps({"warmup_seconds": time.perf_counter() - t}), flush=True)
-    for _ in sys.stdin:
-        t = time.perf_counter()
-        run()
-        seconds = time.perf_counter() - t
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(json.dumps({"seconds": seconds, "peak_rss_mib": rss}), flush=True)
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_forward import serve_runs  # numpy only at import: fine in Devito's venv
+
+    serve_runs(run)
 
 
 def race(problems: list[str], measure: str, rounds: int, threads: int) -> None:
