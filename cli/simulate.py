@@ -177,17 +177,20 @@ def simulate(
     log.info("scene %s: %r, dt = %.4g s, nt = %d", parsed.path, survey.model, survey.dt, survey.nt)
     extra = (["--snapshots", str(snapshots)] if snapshots else []) + (["--tdc"] if tdc else [])
     command = shlex.join(["waveback", "simulate", scene, "-o", str(output), *extra])
-    with open_executor(executor, workers, scheduler) as ex:
-        run, ran = run_scene(
-            parsed,
-            output,
-            command=command,
-            snapshots=snapshots,
-            time_dispersion_correction=tdc,
-            overwrite=overwrite,
-            progress=not quiet,
-            executor=ex,
-        )
+    try:
+        with open_executor(executor, workers, scheduler) as ex:
+            run, ran = run_scene(
+                parsed,
+                output,
+                command=command,
+                snapshots=snapshots,
+                time_dispersion_correction=tdc,
+                overwrite=overwrite,
+                progress=not quiet,
+                executor=ex,
+            )
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt("run the same command again to resume") from None
     if quiet:
         return
     n = len(survey.shots)

@@ -111,7 +111,7 @@ def test_an_interrupted_inversion_resumes_from_its_history(scene, tmp_path, monk
 
     monkeypatch.setattr(wb, "fwi", interrupted)
     result = invoke(*command)
-    assert result.exit_code == 1  # click's "Aborted!" after Ctrl-C
+    assert result.exit_code == 130  # 128 + SIGINT, as a shell reports Ctrl-C
     assert f"interrupted: run the same command again to resume from {history}" in result.stderr
     assert len(reported) == 2 and history.exists() and not out.exists()
 
