@@ -256,3 +256,35 @@ def test_ctrl_c_stops_a_local_pool_at_once_and_the_rerun_resumes(tmp_path):
     assert result.exit_code == 0, result.output
     for a, b in zip(_gathers(out), _gathers(straight), strict=True):
         assert np.array_equal(a, b)
+
+
+def test_dask_without_its_extra_is_one_line_naming_the_extra(serial, monkeypatch):
+    root, _, _ = serial
+    monkeypatch.setitem(sys.modules, "distributed", None)  # `import distributed` fails
+    out = root / "no_dask.h5"
+    result = invoke("simulate", root / "scene.toml", "-o", out, "--executor", "dask")
+    assert result.exit_code == ERROR_EXIT_CODE
+    assert result.output.splitlines() == [
+        "error: the dask executor needs dask.distributed, which cannot be imported (import of "
+        "distributed halted; None in sys.modules): install the dask extra, "
+        'pip install "waveback[dask]"'
+    ]
+    assert not out.exists()
+
+
+def test_quiet_silences_dask_logs(serial, tmp_path):
+    """dask's scheduler, nanny and worker log lines (INFO and up) follow -q."""
+    pytest.importorskip("distributed")
+    root, shots, _ = serial
+    out = tmp_path / "quiet.h5"
+    run = subprocess.run(
+        [sys.executable, "-m", "waveback_cli", "-q", "simulate", root / "scene.toml", "-o", out]
+        + ["--executor", "dask", "--workers", "2"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == "" and run.stdout == ""
+    for a, b in zip(_gathers(out), _gathers(shots), strict=True):
+        assert np.array_equal(a, b)

@@ -60,6 +60,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import logging
 import multiprocessing
 import os
 import pickle
@@ -127,10 +128,7 @@ def make_executor(kind=None, workers=None, scheduler=None):
     -------
     SerialExecutor, LocalExecutor or DaskExecutor
     """
-    if kind is None:
-        kind = "dask" if scheduler or os.environ.get(SCHEDULER_ENV) else "local"
-    if kind not in KINDS:
-        raise ValueError(f"executor must be one of {KINDS}, got {kind!r}")
+    kind = resolve_kind(kind, scheduler)
     if workers is not None and (int(workers) != workers or workers < 1):
         raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
     if scheduler and kind != "dask":
@@ -147,6 +145,19 @@ def make_executor(kind=None, workers=None, scheduler=None):
     if kind == "local":
         return LocalExecutor(workers)
     return DaskExecutor(workers, scheduler)
+
+
+def resolve_kind(kind=None, scheduler=None):
+    """The executor kind that :func:`make_executor` runs for ``kind`` and ``scheduler``.
+
+    None means ``"dask"`` when a scheduler address is known (``scheduler`` or the
+    ``WAVEBACK_SCHEDULER`` environment variable), else ``"local"``.
+    """
+    if kind is None:
+        kind = "dask" if scheduler or os.environ.get(SCHEDULER_ENV) else "local"
+    if kind not in KINDS:
+        raise ValueError(f"executor must be one of {KINDS}, got {kind!r}")
+    return kind
 
 
 @contextlib.contextmanager
@@ -551,6 +562,8 @@ class DaskExecutor:
                 processes=True,
                 host="127.0.0.1",
                 dashboard_address=None,
+                # the workers log as this process's dask loggers are set, at least warnings
+                silence_logs=max(logging.WARNING, logging.getLogger("distributed").level),
             )
             self.client = distributed.Client(self._cluster)
             self.threads = threads or max(1, _cores() // int(workers))
