@@ -601,11 +601,14 @@ class DaskExecutor:
 
         token = next(_TOKENS)
         name = getattr(func, "__name__", "shot")
-        prefix = f"waveback-{name}-{os.getpid()}-{token}"
         # One task holds the static inputs (see the module docstring); sent once on purpose,
-        # so dask's warning about large graphs does not apply.
+        # so dask's warning about large graphs does not apply. Its key puts it in a task group
+        # of its own ("waveback-static"): the scheduler then spreads the shots over the
+        # workers instead of queueing them where the static inputs are.
         with dask.config.set({"distributed.admin.large-graph-warning-threshold": "1 TiB"}):
-            static_future = self.client.submit(_hold, static, key=f"{prefix}-static", pure=False)
+            static_future = self.client.submit(
+                _hold, static, key=f"waveback-static-{os.getpid()}-{token}", pure=False
+            )
         futures = {
             self.client.submit(
                 _dask_run,
@@ -614,7 +617,7 @@ class DaskExecutor:
                 args,
                 self.threads,
                 self.share,
-                key=f"{prefix}-{i}",
+                key=f"waveback-{name}-{os.getpid()}-{token}-{i}",
                 pure=False,
             ): i
             for i, args in items
