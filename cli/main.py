@@ -10,9 +10,9 @@ and exit status 130. Each other command lives in its own module: ``simulate``, `
 
 from __future__ import annotations
 
-import _thread
 import json
 import logging
+import signal
 import sys
 import threading
 import traceback
@@ -151,15 +151,19 @@ def interrupt_redeliverer(hook):
 
     A ``KeyboardInterrupt`` raised inside a finalizer or a weakref callback (h5py and
     multiprocessing free objects all the time) is printed as "Exception ignored" and dropped,
-    and the run went on as if Ctrl-C had not been pressed. This hook has a timer thread
-    interrupt the main thread once more, a moment after the hook has returned (an interrupt
-    raised in the hook itself would be dropped too); every other unraisable exception goes to
-    ``hook``.
+    and the run went on as if Ctrl-C had not been pressed. This hook has a timer thread send
+    SIGINT to the main thread once more, a moment after the hook has returned (an interrupt
+    raised in the hook itself would be dropped too; a real signal, unlike
+    ``_thread.interrupt_main``, also wakes a main thread that waits); every other unraisable
+    exception goes to ``hook``.
     """
+    main_thread = threading.main_thread().ident
 
     def unraisable(info) -> None:
         if issubclass(info.exc_type, KeyboardInterrupt):
-            timer = threading.Timer(REDELIVERY_DELAY, _thread.interrupt_main)
+            timer = threading.Timer(
+                REDELIVERY_DELAY, signal.pthread_kill, (main_thread, signal.SIGINT)
+            )
             timer.daemon = True
             timer.start()
         else:

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from waveback import io
-from waveback_cli.main import ERROR_EXIT_CODE, cli
+from waveback_cli.main import ERROR_EXIT_CODE, cli, interrupt_redeliverer
 
 SCENE = """
 description = "tiny scene: three shots over one reflector"
@@ -288,3 +288,25 @@ def test_quiet_silences_dask_logs(serial, tmp_path):
     assert run.stderr == "" and run.stdout == ""
     for a, b in zip(_gathers(out), _gathers(shots), strict=True):
         assert np.array_equal(a, b)
+
+
+class _RaisesInFinalizer:
+    def __init__(self, exc):
+        self.exc = exc
+
+    def __del__(self):
+        raise self.exc
+
+
+def test_a_ctrl_c_dropped_in_a_finalizer_is_raised_again(monkeypatch):
+    """Python drops an exception raised in a finalizer; a Ctrl-C landing there was lost."""
+    others = []
+    monkeypatch.setattr(sys, "unraisablehook", interrupt_redeliverer(others.append))
+    _RaisesInFinalizer(ValueError("not an interrupt"))
+    assert [type(info.exc_value) for info in others] == [ValueError]
+    start = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        _RaisesInFinalizer(KeyboardInterrupt())
+        time.sleep(3)
+    assert time.monotonic() - start < 1
+    assert len(others) == 1
