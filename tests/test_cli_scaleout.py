@@ -216,14 +216,18 @@ def _group_is_gone(pgid):
 
 
 @pytest.mark.slow
-def test_ctrl_c_stops_a_local_pool_at_once_and_the_rerun_resumes(tmp_path):
+@pytest.mark.parametrize("kind", ["local", "dask"])
+def test_ctrl_c_stops_the_workers_at_once_and_the_rerun_resumes(kind, tmp_path):
     """SIGINT to the process group, as a terminal's Ctrl-C sends it, while shots run on two
-    local workers: one line, exit status 130, no process left; the committed shots resume."""
+    local workers (a process pool, or a dask LocalCluster): one line, exit status 130, no
+    process left; the committed shots resume."""
+    if kind == "dask":
+        pytest.importorskip("distributed")
     scene = tmp_path / "scene.toml"
     scene.write_text(CTRL_C_SCENE)
     out = tmp_path / "out.h5"
     command = ["waveback_cli", "-q", "simulate", scene, "-o", out]
-    command += ["--executor", "local", "--workers", "2"]
+    command += ["--executor", kind, "--workers", "2"]
     for trial, delay in enumerate([0.0, 0.3, 0.7]):
         before = len(_parts(out))
         with _processes() as start:

@@ -35,9 +35,10 @@ Guarantees, the same in every kind:
   model) does not stop the others: every good shot is yielded, then :class:`ShotFailures`
   lists each failed shot with its index and reason.
 
-* **Interruption.** Ctrl-C reaches this process only: ``local`` workers ignore SIGINT from
-  birth. When :meth:`map_shots` ends early (``KeyboardInterrupt``, an exception in the caller,
-  the loop left), the workers still running its shots are killed, so nothing runs on.
+* **Interruption.** Ctrl-C reaches this process only: ``local`` workers (and those of a
+  dask ``LocalCluster``) ignore SIGINT from birth. When :meth:`map_shots` ends early
+  (``KeyboardInterrupt``, an exception in the caller, the loop left), the workers still
+  running its shots are killed (dask: the shots are cancelled), so nothing runs on.
 
 How ``static`` reaches the workers: ``local`` runs one single-process
 :class:`concurrent.futures.ProcessPoolExecutor` per worker (started with ``forkserver`` on
@@ -564,6 +565,7 @@ class DaskExecutor:
                 dashboard_address=None,
                 # the workers log as this process's dask loggers are set, at least warnings
                 silence_logs=max(logging.WARNING, logging.getLogger("distributed").level),
+                preload=["waveback._deaf_to_sigint"],  # Ctrl-C is this process's to handle
             )
             self.client = distributed.Client(self._cluster)
             self.threads = threads or max(1, _cores() // int(workers))
