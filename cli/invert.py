@@ -289,8 +289,7 @@ def invert(
                 executor=ex,
             )
     except KeyboardInterrupt:
-        click.echo(f"interrupted: run the same command again to resume from {saved}", err=True)
-        raise
+        raise KeyboardInterrupt(f"run the same command again to resume from {saved}") from None
     curve = misfit_curve(result, band_limits)
     io.write_model(
         output,

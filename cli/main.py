@@ -1,15 +1,20 @@
 """The ``waveback`` command group, its error reporting, and the ``check`` command.
 
-Library errors (``ValueError``, ``TypeError``, ``OSError``) become one line on stderr,
-``error: <message>``, and exit status 2; ``-v`` adds the traceback above that line. Each
-other command lives in its own module: ``simulate``, ``image``, ``invert``, ``demo``,
-``plot``, ``info``, ``convert``.
+Library errors (``ValueError``, ``TypeError``, ``OSError``, and a missing optional module:
+``ModuleNotFoundError``) become one line on stderr, ``error: <message>``, and exit status 2;
+``-v`` adds the traceback above that line. Ctrl-C (``KeyboardInterrupt``) becomes one line,
+``interrupted`` (with the command's resume hint, the exception's argument, when it has one),
+and exit status 130. Each other command lives in its own module: ``simulate``, ``image``,
+``invert``, ``demo``, ``plot``, ``info``, ``convert``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import signal
+import sys
+import threading
 import traceback
 import warnings
 
@@ -28,22 +33,35 @@ from .simulate import simulate
 log = logging.getLogger("waveback_cli")
 
 #: Exceptions reported as one line and exit status 2 instead of a traceback.
-REPORTED_ERRORS = (ValueError, TypeError, OSError)
+REPORTED_ERRORS = (ValueError, TypeError, OSError, ModuleNotFoundError)
 ERROR_EXIT_CODE = 2
+#: Exit status after Ctrl-C: 128 + SIGINT, as shells report it.
+INTERRUPTED_EXIT_CODE = 130
+#: Seconds after which a Ctrl-C dropped in a finalizer is raised again.
+REDELIVERY_DELAY = 0.1
 
 
 class WavebackGroup(click.Group):
-    """A click group that turns :data:`REPORTED_ERRORS` into ``error: <message>``."""
+    """A click group that turns :data:`REPORTED_ERRORS` into ``error: <message>`` and Ctrl-C
+    into ``interrupted``."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except REPORTED_ERRORS as exc:
-            if ctx.params.get("verbose"):
-                click.echo(traceback.format_exc().rstrip(), err=True)
-            message = " ".join(str(exc).split()) or type(exc).__name__
-            click.echo(f"error: {message}", err=True)
-            ctx.exit(ERROR_EXIT_CODE)
+            self._report(ctx, "error", exc, ERROR_EXIT_CODE)
+        except KeyboardInterrupt as exc:
+            self._report(ctx, "interrupted", exc, INTERRUPTED_EXIT_CODE)
+
+    @staticmethod
+    def _report(ctx: click.Context, label: str, exc: BaseException, code: int):
+        if ctx.params.get("verbose"):
+            click.echo(traceback.format_exc().rstrip(), err=True)
+        message = " ".join(str(exc).split())
+        if label == "error":
+            message = message or type(exc).__name__
+        click.echo(f"{label}: {message}" if message else label, err=True)
+        ctx.exit(code)
 
 
 @click.group(
@@ -128,7 +146,34 @@ def warning_printer():
     return show
 
 
+def interrupt_redeliverer(hook):
+    """A ``sys.unraisablehook`` that raises Ctrl-C again when it landed where it is ignored.
+
+    A ``KeyboardInterrupt`` raised inside a finalizer or a weakref callback (h5py and
+    multiprocessing free objects all the time) is printed as "Exception ignored" and dropped,
+    and the run went on as if Ctrl-C had not been pressed. This hook has a timer thread send
+    SIGINT to the main thread once more, a moment after the hook has returned (an interrupt
+    raised in the hook itself would be dropped too; a real signal, unlike
+    ``_thread.interrupt_main``, also wakes a main thread that waits); every other unraisable
+    exception goes to ``hook``.
+    """
+    main_thread = threading.main_thread().ident
+
+    def unraisable(info) -> None:
+        if issubclass(info.exc_type, KeyboardInterrupt):
+            timer = threading.Timer(
+                REDELIVERY_DELAY, signal.pthread_kill, (main_thread, signal.SIGINT)
+            )
+            timer.daemon = True
+            timer.start()
+        else:
+            hook(info)
+
+    return unraisable
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the ``waveback`` group on ``argv`` (default sys.argv)."""
     warnings.showwarning = warning_printer()
+    sys.unraisablehook = interrupt_redeliverer(sys.unraisablehook)
     cli.main(args=argv, prog_name="waveback")

@@ -187,17 +187,20 @@ def simulate(
     command = shlex.join(["waveback", "simulate", scene, "-o", str(output), *extra])
     check_writable(output)
     hold_lock(ctx, output)
-    with open_executor(executor, workers, scheduler) as ex:
-        run, ran = run_scene(
-            parsed,
-            output,
-            command=command,
-            snapshots=snapshots,
-            time_dispersion_correction=tdc,
-            overwrite=overwrite,
-            progress=not quiet,
-            executor=ex,
-        )
+    try:
+        with open_executor(executor, workers, scheduler) as ex:
+            run, ran = run_scene(
+                parsed,
+                output,
+                command=command,
+                snapshots=snapshots,
+                time_dispersion_correction=tdc,
+                overwrite=overwrite,
+                progress=not quiet,
+                executor=ex,
+            )
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt("run the same command again to resume") from None
     if quiet:
         return
     n = len(survey.shots)

@@ -141,7 +141,7 @@ def test_an_interrupted_inversion_resumes_bitwise(scene, tmp_path, monkeypatch, 
     with monkeypatch.context() as patch:
         reported = _interrupt_at(patch, 0, 2)
         result = invoke(*command)
-    assert result.exit_code == 1  # click's "Aborted!" after Ctrl-C
+    assert result.exit_code == 130  # 128 + SIGINT, as a shell reports Ctrl-C
     assert f"interrupted: run the same command again to resume from {history}" in result.stderr
     assert len(reported) == 2 and history.exists() and not out.exists()
 
@@ -163,7 +163,7 @@ def test_more_iterations_continue_an_inversion_bitwise(scene, tmp_path, monkeypa
     command = ("invert", scene.shots, "-o", out, *args, "--history", history)
     with monkeypatch.context() as patch:
         _interrupt_at(patch, 1, 1)
-        assert invoke(*command, "--iterations", 2).exit_code == 1
+        assert invoke(*command, "--iterations", 2).exit_code == 130
     result = invoke(*command, "--iterations", 3)
     assert result.exit_code == 0, result.output
     # band 1 continues, so band 2 starts again from its new end: 2 iterations are replayed

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import types
 
 import numpy as np
@@ -274,3 +276,26 @@ def test_a_dask_worker_killed_mid_shot_costs_that_shot_only(slow, dask_executor)
         assert np.array_equal(got[i], want[i])
     client.wait_for_workers(2, timeout=60)  # the nanny has restarted it
     assert pids[busy[0]] not in client.run(os.getpid).values()
+
+
+def test_a_script_without_a_main_guard_is_told_to_add_one(tmp_path):
+    """Workers re-import the main module as they start; unguarded, it starts workers again."""
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "import operator\n"
+        "from waveback.executors import LocalExecutor\n"
+        "with LocalExecutor(1) as ex:\n"
+        "    print(list(ex.map_shots(operator.add, 1, [(0, (2,))])))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, script], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert run.returncode == 1 and run.stdout == ""
+    last = run.stderr.strip().splitlines()[-1]
+    assert last.startswith("waveback.executors.WorkerDied: a worker process exited with status")
+    assert (
+        f"as it started, before running any shot: each worker re-imports the main module "
+        f"({script})" in last
+    )
+    assert "must guard that code with 'if __name__ == \"__main__\":'" in last
+    assert "out of memory" not in run.stderr

@@ -35,6 +35,11 @@ Guarantees, the same in every kind:
   model) does not stop the others: every good shot is yielded, then :class:`ShotFailures`
   lists each failed shot with its index and reason.
 
+* **Interruption.** Ctrl-C reaches this process only: ``local`` workers (and those of a
+  dask ``LocalCluster``) ignore SIGINT from birth. When :meth:`map_shots` ends early
+  (``KeyboardInterrupt``, an exception in the caller, the loop left), the workers still
+  running its shots are killed (dask: the shots are cancelled), so nothing runs on.
+
 How ``static`` reaches the workers: ``local`` runs one single-process
 :class:`concurrent.futures.ProcessPoolExecutor` per worker (started with ``forkserver`` on
 Linux, ``spawn`` elsewhere: forking a process whose numba threads have started is unsafe) and
@@ -44,18 +49,24 @@ replaces. One pool per worker means a dead worker breaks its own pool only; the 
 on the others go on. A result comes back through a temporary file whose name alone crosses the
 pool's pipe: a worker killed while writing a large result into the pipe would leave a partial
 message there, on which CPython's pool waits for ever; a short name is one atomic pipe write.
-``dask`` scatters ``static`` to every worker
-(``client.scatter(static, broadcast=True)``) and passes the future to the tasks.
+``dask`` submits ``static`` as a task of its own (an identity, :func:`_hold`) on which every
+shot depends: the first worker to need it computes it, the others copy it from a peer, and
+when every worker holding it dies the scheduler runs that task again. (Scattered data,
+``client.scatter(static, broadcast=True)``, cannot be recomputed: a worker that died during
+the broadcast left the scheduler replicating to it for ever, and one that held the only copy
+cancelled every shot.)
 """
 
 from __future__ import annotations
 
 import contextlib
 import itertools
+import logging
 import multiprocessing
 import os
 import pickle
 import shutil
+import signal
 import sys
 import tempfile
 from collections import deque
@@ -95,7 +106,8 @@ class ShotFailures(ValueError):
 
 
 class WorkerDied(RuntimeError):
-    """The worker process running a shot died (killed, out of memory) too many times."""
+    """A worker process died: while running a shot, too many times (killed, out of memory), or
+    as it started, before running anything (its main module could not be imported)."""
 
 
 def make_executor(kind=None, workers=None, scheduler=None):
@@ -117,10 +129,7 @@ def make_executor(kind=None, workers=None, scheduler=None):
     -------
     SerialExecutor, LocalExecutor or DaskExecutor
     """
-    if kind is None:
-        kind = "dask" if scheduler or os.environ.get(SCHEDULER_ENV) else "local"
-    if kind not in KINDS:
-        raise ValueError(f"executor must be one of {KINDS}, got {kind!r}")
+    kind = resolve_kind(kind, scheduler)
     if workers is not None and (int(workers) != workers or workers < 1):
         raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
     if scheduler and kind != "dask":
@@ -137,6 +146,19 @@ def make_executor(kind=None, workers=None, scheduler=None):
     if kind == "local":
         return LocalExecutor(workers)
     return DaskExecutor(workers, scheduler)
+
+
+def resolve_kind(kind=None, scheduler=None):
+    """The executor kind that :func:`make_executor` runs for ``kind`` and ``scheduler``.
+
+    None means ``"dask"`` when a scheduler address is known (``scheduler`` or the
+    ``WAVEBACK_SCHEDULER`` environment variable), else ``"local"``.
+    """
+    if kind is None:
+        kind = "dask" if scheduler or os.environ.get(SCHEDULER_ENV) else "local"
+    if kind not in KINDS:
+        raise ValueError(f"executor must be one of {KINDS}, got {kind!r}")
+    return kind
 
 
 @contextlib.contextmanager
@@ -190,7 +212,7 @@ def shot_memory(memory):
 
 
 def _dask_memory_limit():
-    if "distributed" not in sys.modules:
+    if sys.modules.get("distributed") is None:  # not imported (or blocked)
         return None
     try:
         from distributed import get_worker
@@ -326,13 +348,18 @@ class LocalExecutor:
                     if exc is None:
                         ready.append((i, _take(future.result())))
                     elif isinstance(exc, BrokenProcessPool):  # the worker died: run it again
-                        self._slots[k].restart()
+                        slot = self._slots[k]
+                        code = slot.exitcode()
+                        if not slot.started() and code is not None and code >= 0:
+                            raise WorkerDied(_start_failure(code))
+                        slot.restart()
                         self.restarts += 1
                         deaths[i] += 1
                         if deaths[i] > self.retries:
                             failures[i] = WorkerDied(
                                 f"its worker process died {deaths[i]} times while running it "
-                                f"(out of memory? see docs/cluster.md)"
+                                f"(the last one {_ending(code)}; out of memory? see "
+                                f"docs/cluster.md)"
                             )
                         else:
                             queue.appendleft((i, args))
@@ -340,9 +367,9 @@ class LocalExecutor:
                         failures[i] = self._slots[k].install_error() or exc
                 feed()  # before yielding: the workers keep busy while the caller commits
                 yield from ready
-        finally:
-            for future in running:
-                future.cancel()
+        finally:  # ended early (Ctrl-C, the caller's error): stop the shots still running
+            for k, _, _ in running.values():
+                self._slots[k].restart()
         _failed(failures)
 
 
@@ -376,6 +403,22 @@ class _Worker:
         f = self._installed
         return f.exception() if f is not None and f.done() and not f.cancelled() else None
 
+    def started(self):
+        """Whether the worker process has started and holds the static inputs."""
+        f = self._installed
+        return f is not None and f.done() and not f.cancelled() and f.exception() is None
+
+    def exitcode(self):
+        """The exit code of the worker process of a broken pool (``-N``: killed by signal N),
+        or None if it is not known."""
+        codes = [p.exitcode for p in self._processes() if p.exitcode is not None]
+        return codes[0] if codes else None
+
+    def _processes(self):
+        # The pool's processes: the only way to kill a running worker (Python 3.14 adds
+        # ProcessPoolExecutor.kill_workers) or to read how it ended.
+        return list((self.pool._processes or {}).values()) if self.pool is not None else []
+
     def _note_pid(self, future):
         if not future.cancelled() and future.exception() is None:
             self.pid = future.result()
@@ -384,23 +427,62 @@ class _Worker:
         self.stop(wait=False)
 
     def stop(self, wait=True):
+        """Shut the pool down: after its running shot if ``wait``, else killing the worker."""
         if self.pool is not None:
-            self.pool.shutdown(wait=wait, cancel_futures=True)
+            if not wait:
+                for process in self._processes():
+                    process.kill()
+            # Even after a kill: joining the pool's threads frees its semaphores.
+            self.pool.shutdown(wait=True, cancel_futures=True)
         self.pool, self.token, self.pid = None, None, None
+
+
+def _ending(code):
+    """How a process with exit code ``code`` ended, in words."""
+    if code is None:
+        return "ended for an unknown reason"
+    if code < 0:
+        return f"was killed by {signal.Signals(-code).name}"
+    return f"exited with status {code}"
+
+
+def _start_failure(code):
+    """The message of a worker process that exited on its own before running anything."""
+    main = sys.modules.get("__main__")
+    where = getattr(main, "__file__", None) or getattr(main, "__name__", "__main__")
+    return (
+        f"a worker process {_ending(code)} as it started, before running any shot: each "
+        f"worker re-imports the main module ({where}), and a script that runs shots with "
+        f"executor='local' must guard that code with 'if __name__ == \"__main__\":' "
+        f"(the worker's own error is printed above)"
+    )
 
 
 def _context():
     if sys.platform.startswith("linux"):
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["waveback"])  # workers start with numba imported
+        # Workers start with numba imported, and deaf to SIGINT (waveback._deaf_to_sigint).
+        ctx.set_forkserver_preload(["waveback", "waveback._deaf_to_sigint"])
         return ctx
     return multiprocessing.get_context("spawn")
 
 
 def _init_worker(threads):
-    """Worker start-up: its share of the cores for numba (and for OpenMP in subprocesses)."""
+    """Worker start-up: its share of the cores for numba (and for OpenMP in subprocesses).
+
+    The worker ignores SIGINT (on Linux from its first instruction, see
+    :mod:`waveback._deaf_to_sigint`): Ctrl-C is the client's to handle, which kills the
+    workers it no longer needs.
+    """
     import numba
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        # A worker starts no processes. Under the start method it inherited (forkserver), the
+        # multiprocessing locks that numba and tqdm make would be named semaphores, which a
+        # killed worker leaves behind (the resource tracker warns of them at exit); "fork"
+        # locks have no name.
+        multiprocessing.set_start_method("fork", force=True)
     os.environ["OMP_NUM_THREADS"] = str(threads)
     numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
 
@@ -456,8 +538,10 @@ class DaskExecutor:
         try:
             import distributed
         except ImportError as exc:
-            raise ImportError(
-                "the dask executor needs dask.distributed: pip install 'waveback[dask]'"
+            raise ModuleNotFoundError(
+                f"the dask executor needs dask.distributed, which cannot be imported ({exc}): "
+                f'install the dask extra, pip install "waveback[dask]"',
+                name="distributed",
             ) from exc
         self._cluster, self._own_client, self.share = None, True, 1
         self.threads = threads
@@ -479,6 +563,9 @@ class DaskExecutor:
                 processes=True,
                 host="127.0.0.1",
                 dashboard_address=None,
+                # the workers log as this process's dask loggers are set, at least warnings
+                silence_logs=max(logging.WARNING, logging.getLogger("distributed").level),
+                preload=["waveback._deaf_to_sigint"],  # Ctrl-C is this process's to handle
             )
             self.client = distributed.Client(self._cluster)
             self.threads = threads or max(1, _cores() // int(workers))
@@ -507,15 +594,23 @@ class DaskExecutor:
     def map_shots(self, func, static, items):
         """Submit ``func(static, *args)`` for every ``(index, args)``; yield as they finish.
 
-        ``static`` is scattered to every worker once. Raises :class:`ShotFailures` after the
-        last good shot if any shot raised (or killed workers more often than the scheduler
-        allows: ``distributed.KilledWorker``).
+        ``static`` is one task that the shots depend on (copied to each worker once). Raises
+        :class:`ShotFailures` after the last good shot if any shot raised (or killed workers
+        more often than the scheduler allows: ``distributed.KilledWorker``).
         """
+        import dask
         import distributed
 
         token = next(_TOKENS)
         name = getattr(func, "__name__", "shot")
-        static_future = self.client.scatter(static, broadcast=True, hash=False)
+        # One task holds the static inputs (see the module docstring); sent once on purpose,
+        # so dask's warning about large graphs does not apply. Its key puts it in a task group
+        # of its own ("waveback-static"): the scheduler then spreads the shots over the
+        # workers instead of queueing them where the static inputs are.
+        with dask.config.set({"distributed.admin.large-graph-warning-threshold": "1 TiB"}):
+            static_future = self.client.submit(
+                _hold, static, key=f"waveback-static-{os.getpid()}-{token}", pure=False
+            )
         futures = {
             self.client.submit(
                 _dask_run,
@@ -537,15 +632,20 @@ class DaskExecutor:
                     result = future.result()
                     future.release()
                     yield i, result
-                else:
+                else:  # erred (its exception) or cancelled (FutureCancelledError: why)
                     try:
-                        failures[i] = future.exception()
-                    except Exception as exc:  # cancelled elsewhere
+                        future.result()
+                    except Exception as exc:
                         failures[i] = exc
         finally:
             self.client.cancel([f for f in futures if not f.done()])
             static_future.release()
         _failed(failures)
+
+
+def _hold(static):
+    """The task that holds the static inputs of a dask map_shots call on the workers."""
+    return static
 
 
 def _dask_run(func, static, args, threads, share):
