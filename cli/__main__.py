@@ -1,5 +1,5 @@
 """``python -m waveback_cli``: the same as the ``waveback`` console script."""
 
-from .main import main
+from . import run
 
-main()
+run()

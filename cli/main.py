@@ -1,7 +1,7 @@
 """The ``waveback`` command group, its error reporting, and the ``check`` command.
 
-Library errors (``ValueError``, ``TypeError``, ``OSError``, and a missing optional module:
-``ModuleNotFoundError``) become one line on stderr, ``error: <message>``, and exit status 2;
+Library errors (``ValueError``, ``TypeError``, ``OSError``, ``MemoryError`` and a missing
+optional module: ``ModuleNotFoundError``) become one line on stderr, ``error: <message>``, and exit status 2;
 ``-v`` adds the traceback above that line. Ctrl-C (``KeyboardInterrupt``) becomes one line,
 ``interrupted`` (with the command's resume hint, the exception's argument, when it has one),
 and exit status 130. Each other command lives in its own module: ``simulate``, ``image``,
@@ -22,6 +22,7 @@ import click
 
 import waveback as wb
 
+from . import INTERRUPTED_EXIT_CODE
 from .convert import convert
 from .demo import demo
 from .image import image
@@ -33,10 +34,8 @@ from .simulate import simulate
 log = logging.getLogger("waveback_cli")
 
 #: Exceptions reported as one line and exit status 2 instead of a traceback.
-REPORTED_ERRORS = (ValueError, TypeError, OSError, ModuleNotFoundError)
+REPORTED_ERRORS = (ValueError, TypeError, OSError, ModuleNotFoundError, MemoryError)
 ERROR_EXIT_CODE = 2
-#: Exit status after Ctrl-C: 128 + SIGINT, as shells report it.
-INTERRUPTED_EXIT_CODE = 130
 #: Seconds after which a Ctrl-C dropped in a finalizer is raised again.
 REDELIVERY_DELAY = 0.1
 

@@ -822,3 +822,25 @@ def test_invert_refuses_an_output_another_run_holds(tiny, tmp_path, monkeypatch)
         f"error: {out} is being written by another run (pid {os.getpid()} on host "
         f"{socket.gethostname()}, since "
     )
+
+
+@pytest.mark.parametrize("delay", [0.15, 0.6])
+def test_ctrl_c_while_the_command_line_starts_is_one_line_and_exit_130(delay):
+    # The console script imports numpy, numba, scipy and matplotlib first: a Ctrl-C during
+    # those imports, or just after them, is the same one line as during a command.
+    import signal
+    import subprocess
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "waveback_cli", "check"],  # the console script's entry point
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    time.sleep(delay)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert err.startswith("interrupted") and len(err.splitlines()) == 1, err
