@@ -1,11 +1,11 @@
 """The ``waveback`` command group, its error reporting, and the ``check`` command.
 
 Library errors (``ValueError``, ``TypeError``, ``OSError``, ``MemoryError`` and a missing
-optional module: ``ModuleNotFoundError``) become one line on stderr, ``error: <message>``, and exit status 2;
-``-v`` adds the traceback above that line. Ctrl-C (``KeyboardInterrupt``) becomes one line,
-``interrupted`` (with the command's resume hint, the exception's argument, when it has one),
-and exit status 130. Each other command lives in its own module: ``simulate``, ``image``,
-``invert``, ``demo``, ``plot``, ``info``, ``convert``.
+optional module: ``ModuleNotFoundError``) become one line on stderr, ``error: <message>``, and
+exit status 2; ``-v`` adds the traceback above that line. Ctrl-C (``KeyboardInterrupt``)
+becomes one line, ``interrupted`` (with the command's resume hint, the exception's argument,
+when it has one), and exit status 130. Each other command lives in its own module:
+``simulate``, ``image``, ``invert``, ``demo``, ``plot``, ``info``, ``convert``.
 """
 
 from __future__ import annotations

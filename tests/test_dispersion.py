@@ -8,6 +8,7 @@ from scipy.integrate import cumulative_simpson
 
 import waveback as wb
 from waveback.analytic import analytic_trace
+from waveback.checks import dot_error
 from waveback.dispersion import (
     TimeDispersionBandWarning,
     add_time_dispersion,
@@ -29,10 +30,6 @@ def _rel(a, b):
     return np.linalg.norm(a - b, axis=0) / np.linalg.norm(b, axis=0)
 
 
-def _dot_error(a, b):
-    return abs(a - b) / max(abs(a), abs(b))
-
-
 @out_of_band  # white noise on purpose
 @pytest.mark.parametrize("transform, transpose", [
     (add_time_dispersion, add_time_dispersion_adjoint),
@@ -46,7 +43,7 @@ def test_adjoints_are_exact_transposes(transform, transpose, n_in, n_out):
     tx = transform(x, 1e-3, n_out)
     ty = transpose(y, 1e-3, n_in)
     assert tx.shape == y.shape and ty.shape == x.shape
-    assert _dot_error(np.sum(tx * y), np.sum(x * ty)) < 1e-12  # measured 0 .. 3.4e-15
+    assert dot_error(np.sum(tx * y), np.sum(x * ty)) < 1e-12  # measured 0 .. 3.4e-15
     single = transform(x.astype(np.float32), 1e-3, n_out)
     assert single.dtype == np.float32
     assert np.max(np.abs(single - tx)) < 1e-5 * np.max(np.abs(tx))
@@ -204,7 +201,7 @@ def test_corrected_adjoint_is_the_transpose_of_corrected_forward(ndim, boundary,
     by_hand = corrected_adjoint(lambda d: wb.adjoint(model, d, src, rec, dt, "sinc"), y, dt)
     assert np.array_equal(fty, by_hand)
     assert fx.shape == y.shape and fty.shape == x.shape
-    assert _dot_error(np.sum(fx * y), np.sum(x * fty)) < 1e-12  # measured 5.6e-16 .. 2.1e-15
+    assert dot_error(np.sum(fx * y), np.sum(x * fty)) < 1e-12  # measured 5.6e-16 .. 2.1e-15
 
 
 @out_of_band
@@ -219,7 +216,7 @@ def test_corrected_gradient_is_the_transpose_of_corrected_born(ndim, boundary, f
     jdm = wb.born(model, dm, w, src, rec, dt, "sinc", time_dispersion_correction=True)
     g = wb.gradient(model, r, w, src, rec, dt, "sinc", time_dispersion_correction=True)
     assert jdm.shape == r.shape and g.shape == model.shape
-    assert _dot_error(np.sum(jdm * r), np.sum(dm * g)) < 1e-12  # measured 6.5e-16 .. 2.7e-15
+    assert dot_error(np.sum(jdm * r), np.sum(dm * g)) < 1e-12  # measured 6.5e-16 .. 2.7e-15
 
 
 @pytest.mark.filterwarnings("ignore:grid dispersion")
@@ -281,4 +278,4 @@ def test_corrected_initial_pressure_adjoint_is_the_transpose(ndim, boundary, fre
         model, np.zeros(40), None, rec, dt, initial_pressure=p0, time_dispersion_correction=True
     )
     fty = wb.adjoint_initial_pressure(model, y, rec, dt, time_dispersion_correction=True)
-    assert _dot_error(np.sum(fx * y), np.sum(p0 * fty)) < 1e-12
+    assert dot_error(np.sum(fx * y), np.sum(p0 * fty)) < 1e-12
