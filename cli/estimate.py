@@ -10,24 +10,26 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import h5py
 import numpy as np
 
 import waveback as wb
 from waveback import io
 
 from .plots import plot_wavelet
-from .recorded import check_output, command_line, load_model
+from .recorded import check_output, command_line, load_model, parameters
 from .wavelet import DATASET, load_wavelet
 
+#: The root ``format`` attribute of a wavelet file.
+FORMAT = "waveback-wavelet"
 
-def write_wavelet(path: Path, wavelet: np.ndarray, dt: float, command: str) -> None:
-    """Write ``wavelet`` ``(nt,)`` to :data:`DATASET` of the HDF5 file ``path`` with ``dt``."""
-    with h5py.File(path, "w") as f:
-        f.attrs["command"] = command
+
+def write_wavelet(path: Path, wavelet: np.ndarray, dt: float, command="", parameters="") -> None:
+    """Write ``wavelet`` ``(nt,)`` atomically to :data:`DATASET` of ``path``, with ``dt`` (s)."""
+    with io.atomic_h5(path, FORMAT, command, parameters) as f:
         data = f.create_dataset(DATASET, data=np.asarray(wavelet, dtype=np.float64))
         data.attrs["dt"] = float(dt)
-        data.attrs["units"] = "source amplitude per sample, t_n = n dt"
+        data.attrs["units"] = "source amplitude, sample n at t = n dt"
+        data.attrs["axes"] = "t"
 
 
 @click.command()
@@ -88,7 +90,7 @@ def wavelet(ctx, shots, model_path, output, band_limit, reference, plot_path, ov
         reference=ref,
     )
     output.parent.mkdir(parents=True, exist_ok=True)
-    write_wavelet(output, w, survey.dt, command_line(ctx))
+    write_wavelet(output, w, survey.dt, command_line(ctx), parameters(ctx))
     figure = plot_path or output.with_suffix(".png")
     plot_wavelet(figure, w, survey.dt, f"wavelet of {shots.name}")
     if not ctx.obj["quiet"]:

@@ -42,6 +42,10 @@ def test_wavelet_writes_the_estimate_that_wavelet_options_read(shots, tmp_path):
         assert np.array_equal(f["wavelet"][...], expected)
         assert f["wavelet"].attrs["dt"] == survey.dt
         assert f.attrs["command"].startswith("waveback wavelet ")
+        assert (
+            f.attrs["format"] == "waveback-wavelet"
+            and '"band_limit": null' in f.attrs["parameters"]
+        )
     true = survey.shots[0].wavelet[:, 0]
     assert np.linalg.norm(expected - true) / np.linalg.norm(true) < 0.03  # measured 1.7 %
     assert np.array_equal(load_wavelet(str(out), survey.dt, survey.nt), expected)
