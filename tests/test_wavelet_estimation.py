@@ -130,7 +130,7 @@ def test_fwi_with_estimation_from_a_wrong_wavelet_does_as_well_as_with_the_true_
     true = tiny_true_velocity(start)
     nt = shots[0].wavelet.shape[0]
     wrong = [Shot(s.src, s.rec, 0.3 * wb.ricker(400e3, dt, nt).reshape(-1, 1)) for s in shots]
-    options = {"bounds": (1400.0, 1700.0), "iterations": 12}
+    options = {"bounds": (1400.0, 1700.0), "iterations": 8}
     reference = wb.fwi(start, shots, data, dt, **options)
     guessed = wb.fwi(start, wrong, data, dt, **options)
     estimated = wb.fwi(start, wrong, data, dt, source_estimation=True, **options)
@@ -138,9 +138,9 @@ def test_fwi_with_estimation_from_a_wrong_wavelet_does_as_well_as_with_the_true_
     def error(vp):
         return _relative(vp, true) / _relative(start.vp, true)
 
-    assert error(reference.vp) < 0.6  # measured 0.527
-    assert error(guessed.vp) > 2.0  # measured 7.98: the wrong wavelet alone diverges
-    assert error(estimated.vp) < 1.1 * error(reference.vp)  # measured 0.540, 2.5 % worse
+    assert error(reference.vp) < 0.7  # measured 0.661
+    assert error(guessed.vp) > 2.0  # measured 6.13: the wrong wavelet alone diverges
+    assert error(estimated.vp) < 1.1 * error(reference.vp)  # measured 0.627
 
 
 def test_estimation_input_checks(analytic_survey):
