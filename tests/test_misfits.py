@@ -6,6 +6,7 @@ from scipy.signal import hilbert as analytic_signal
 from test_inversion import _tiny_problem, tiny_true_velocity
 
 import waveback as wb
+from waveback.inversion import _objective
 from waveback.misfits import MISFITS, hilbert, misfit
 
 
@@ -108,3 +109,22 @@ def test_correlation_inverts_data_of_unknown_trace_amplitudes_as_l2_inverts_clea
     fooled = error(wb.fwi(start, shots, scaled, dt, **options))
     assert clean < 0.6 and blind < 1.1 * clean  # measured 0.574 and 0.572
     assert fooled > 2.0  # measured 4.48: least squares fits the gains with the model
+
+
+@pytest.mark.filterwarnings("ignore:grid dispersion")
+@pytest.mark.parametrize("name", MISFITS)
+def test_the_fwi_gradient_of_every_misfit_passes_the_taylor_test(name):
+    """The velocity gradient of each misfit on the tiny ring problem (float64)."""
+    start, shots, data, dt = _tiny_problem()
+    model = wb.Model(start.vp, start.spacing, 0.0, 4, "sponge", 6, dtype="float64")
+    problem = (model, shots, [d.astype(np.float64) for d in data], dt, "linear", "auto", False)
+    phi, g_v = _objective(*problem, model.vp, misfit=name)
+    n = model.shape[0]
+    z, x = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    dv = 40.0 * np.exp(-((z - 13) ** 2 + (x - 10) ** 2) / 8.0)  # a lens where the body is
+
+    def value(vp):
+        return _objective(*problem, vp, misfit=name)[0]
+
+    slope0, slope1 = taylor_slopes(value, model.vp, dv, g_v)
+    assert abs(slope0 - 1) < 0.1 and abs(slope1 - 2) < 0.1, (slope0, slope1)
