@@ -144,27 +144,27 @@ def reduced_misfit(
         power = sum(np.sum(np.abs(spectra[i]) ** 2, axis=1) for i in group)
         cross = sum(np.sum(np.conj(spectra[i]) * observed_spectra[i], axis=1) for i in group)
         peak = int(np.argmax(power))
-        denominator = power + epsilon * power[peak]
         if not power[peak] > 0:
             raise ValueError(
                 "the reference data are zero: the shots' sources or receivers see no wave "
                 "(check the positions and the reference wavelet)"
             )
+        denominator = power + epsilon * power[peak]
         c = np.where(inband, cross / denominator, 0.0)
         filters.append(c)
-        gammas = {}
+        adjoint_spectra = {}
         for i in group:
             d = irfft(c[:, None] * spectra[i], nfft, axis=0)[:nt]
             shot_misfits[i], adjoint = evaluate_misfit(misfit, d, obs[i])
-            gammas[i] = rfft(adjoint, nfft, axis=0)
-        big_gamma = (
-            alpha / nfft * sum(np.sum(gammas[i] * np.conj(spectra[i]), axis=1) for i in group)
-        )
+            adjoint_spectra[i] = rfft(adjoint, nfft, axis=0)
+        big_gamma = sum(  # Γ: the misfit changes by Re Σ conj(Γ) δc
+            np.sum(adjoint_spectra[i] * np.conj(spectra[i]), axis=1) for i in group
+        ) * (alpha / nfft)
         beta = np.where(inband, np.conj(big_gamma) / denominator, 0.0)
         gamma = np.where(inband, np.real(np.conj(big_gamma) * c) / denominator, 0.0)
         gamma[peak] += epsilon * gamma.sum()
         for i in group:
-            total = np.conj(c)[:, None] * gammas[i] + (nfft / alpha)[:, None] * (
+            total = np.conj(c)[:, None] * adjoint_spectra[i] + (nfft / alpha)[:, None] * (
                 beta[:, None] * observed_spectra[i] - 2.0 * gamma[:, None] * spectra[i]
             )
             sources[i] = irfft(total, nfft, axis=0)[:nt]
