@@ -5,7 +5,8 @@ frequencies) from a starting model. Every misfit evaluation is saved to a histor
 file beside the output, so a rerun of the same command after an interruption resumes where
 it stopped, with the result of a run never interrupted (bit for bit), and a rerun with a larger
 ``--iterations`` continues it. The inverted model is written with its misfit curve
-(``/inversion``).
+(``/inversion``). ``--misfit``, ``--estimate-wavelet``, ``--precondition`` and
+``--regularisation`` choose the objective and its conditioning (see :func:`waveback.fwi`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ import numpy as np
 
 import waveback as wb
 from waveback import io
+from waveback.misfits import MISFITS
+from waveback.preconditioning import PRECONDITIONERS
+from waveback.regularisation import KINDS, Regularisation
 from waveback.stencils import critical_dt
 
 from .outputs import check_output, check_writable, hold_lock
@@ -73,6 +77,24 @@ def parse_bands(text: str, dt: float) -> tuple:
             f"--bands {text}: give increasing limits, low to high, with none (full band) last"
         )
     return tuple(bands)
+
+
+def parse_regularisation(text: str | None):
+    """``--regularisation KIND:WEIGHT`` as a :class:`waveback.regularisation.Regularisation`."""
+    if text is None:
+        return None
+    kind, _, weight = text.partition(":")
+    try:
+        value = float(weight)
+    except ValueError:
+        raise ValueError(
+            f"--regularisation {text}: give KIND:WEIGHT with KIND one of {', '.join(KINDS)} and "
+            f"a positive WEIGHT, e.g. tv:0.01"
+        ) from None
+    try:
+        return Regularisation(kind.strip().lower(), value)
+    except ValueError as exc:
+        raise ValueError(f"--regularisation {text}: {exc}") from None
 
 
 def velocity_bounds(model, dt: float, vmin, vmax) -> tuple[float, float, bool]:
@@ -190,6 +212,32 @@ def band_summaries(curve: io.MisfitCurve) -> list[str]:
     show_default=True,
     help="Exponent p: scale updates by (z / zmax)^p, countering the gradient's decay with depth.",
 )
+@click.option(
+    "--misfit",
+    type=click.Choice(MISFITS),
+    default="l2",
+    show_default=True,
+    help="Data misfit: least squares, trace-normalised cross-correlation (blind to each "
+    "trace's amplitude), or squared-envelope difference (resists cycle skipping).",
+)
+@click.option(
+    "--estimate-wavelet",
+    is_flag=True,
+    help="Re-estimate the source wavelet (one for all shots) at every misfit evaluation; the "
+    "shot file's wavelet or --wavelet is the reference, whose band must cover the data's.",
+)
+@click.option(
+    "--precondition",
+    type=click.Choice(["none", *PRECONDITIONERS]),
+    default="none",
+    show_default=True,
+    help="Divide the gradient by the source illumination of each band's starting model.",
+)
+@click.option(
+    "--regularisation",
+    help="Model penalty KIND:WEIGHT, KIND tikhonov (smooth) or tv (blocky), WEIGHT relative to "
+    "each band's starting misfit, e.g. tv:0.01 [default: none].",
+)
 @click.option("--memory", default="auto", show_default=True, help=MEMORY_HELP)
 @click.option("--tdc", is_flag=True, help="Invert with the time-dispersion-corrected operators.")
 @click.option("--wavelet", help=WAVELET_HELP)
@@ -213,6 +261,10 @@ def invert(
     vmax,
     source_radius: float,
     depth_scaling: float,
+    misfit: str,
+    estimate_wavelet: bool,
+    precondition: str,
+    regularisation: str | None,
     memory: str,
     tdc: bool,
     wavelet: str | None,
@@ -224,8 +276,9 @@ def invert(
 ) -> None:
     """Invert the shots of SHOTS (a shot file) for velocity, from the model --model.
 
-    Full-waveform inversion: L-BFGS-B on the least-squares data misfit, with its exact
-    gradient, under velocity bounds, band by band (data and wavelets low-passed together).
+    Full-waveform inversion: L-BFGS-B on the data misfit (least squares by default), with
+    its exact gradient, under velocity bounds, band by band (data and wavelets low-passed
+    together), optionally re-estimating the wavelet, preconditioned and regularised.
     Each iteration's misfit is printed. Every misfit evaluation is saved to the history
     file; if the run is interrupted, run the same command again and it resumes where it
     stopped, with bit for bit the result of an uninterrupted run (a history of different
@@ -243,6 +296,7 @@ def invert(
     survey, gathers = load_recorded(shots, wavelet)
     model = load_model(model_path, survey)
     band_limits = parse_bands(bands, survey.dt)
+    penalty = parse_regularisation(regularisation)
     low, high, limited = velocity_bounds(model, survey.dt, vmin, vmax)
     saved = history or output.with_name(output.name + ".history.h5")
     plan = first_shot_plan(model, survey, memory, tdc)
@@ -282,6 +336,10 @@ def invert(
                 iterations=iterations,
                 source_radius=source_radius,
                 depth_scaling=depth_scaling,
+                misfit=misfit,
+                source_estimation=estimate_wavelet,
+                precondition=None if precondition == "none" else precondition,
+                regularisation=penalty,
                 memory=memory,
                 history=saved,
                 callback=report,

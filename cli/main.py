@@ -25,6 +25,7 @@ import waveback as wb
 from . import INTERRUPTED_EXIT_CODE
 from .convert import convert
 from .demo import demo
+from .estimate import wavelet
 from .image import image
 from .info import info
 from .invert import invert
@@ -123,7 +124,7 @@ def check(ctx, as_json, ndim, boundary, free_surface, interpolation, no_linearis
         ctx.exit(1)
 
 
-for command in (simulate, image, invert, demo, plot, info, convert):
+for command in (simulate, image, invert, demo, plot, info, convert, wavelet):
     cli.add_command(command)
 
 

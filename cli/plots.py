@@ -182,3 +182,18 @@ def _model_axes(fig, ax, model, survey) -> None:
     title = "velocity model" + (" (middle y section)" if model.ndim == 3 else "")
     ax.set(xlabel=f"x ({unit})", ylabel=f"z ({unit})", title=title)
     fig.colorbar(im, ax=ax, label="vp (m/s)", shrink=0.8)
+
+
+def plot_wavelet(path: Path, wavelet: np.ndarray, dt: float, title: str = "wavelet") -> None:
+    """A wavelet (ms) beside its amplitude spectrum (Hz), normalised to its peak."""
+    t = np.arange(wavelet.size) * dt
+    f = np.fft.rfftfreq(wavelet.size, dt)
+    amplitude = np.abs(np.fft.rfft(wavelet))
+    fig = Figure(figsize=(10, 3.5))
+    time_ax, spectrum_ax = fig.subplots(1, 2)
+    time_ax.plot(t * 1e3, wavelet, lw=1)
+    time_ax.set(xlabel="time (ms)", ylabel="amplitude", title=title)
+    spectrum_ax.plot(f, amplitude / (amplitude.max() or 1.0), lw=1)
+    spectrum_ax.set(xlabel="frequency (Hz)", ylabel="amplitude (normalised)", title="spectrum")
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)

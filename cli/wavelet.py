@@ -1,6 +1,8 @@
 """The ``--wavelet`` option of commands that take recorded data: ``ricker:F0``, .npy or HDF5.
 
-Data from another tool (SEG-Y) carry no wavelet; imaging and inversion then need one.
+Data from another tool (SEG-Y) carry no wavelet; imaging and inversion then need one. An HDF5
+file given alone is read at :data:`DATASET`, where ``waveback wavelet`` writes its estimate
+with its sample interval (attribute ``dt``, s).
 """
 
 from __future__ import annotations
@@ -14,8 +16,12 @@ import waveback as wb
 
 HELP = (
     "Source wavelet for data that carry none: ricker:F0 (peak frequency in Hz), a .npy file "
-    "of nt samples, or FILE.h5:/path/to/dataset."
+    "of nt samples, or FILE.h5:/path/to/dataset (FILE.h5 alone reads /wavelet, as written by "
+    "waveback wavelet)."
 )
+
+#: The dataset of a wavelet file.
+DATASET = "/wavelet"
 
 
 def load_wavelet(spec: str, dt: float, nt: int) -> np.ndarray:
@@ -25,7 +31,8 @@ def load_wavelet(spec: str, dt: float, nt: int) -> np.ndarray:
     ----------
     spec : str
         ``ricker:F0`` (a Ricker wavelet of peak frequency F0 Hz, peak at ``1 / F0``), a ``.npy``
-        file, or ``FILE.h5:/dataset`` (``.h5``/``.hdf5``), holding ``nt`` samples.
+        file, or ``FILE.h5:/dataset`` (``.h5``/``.hdf5``; :data:`DATASET` if none is named),
+        holding ``nt`` samples. A dataset with a ``dt`` attribute must have the data's.
     dt : float
         Sample interval (s) of the data.
     nt : int
@@ -46,10 +53,20 @@ def load_wavelet(spec: str, dt: float, nt: int) -> np.ndarray:
     if path.suffix.lower() == ".npy":
         w = np.load(path, allow_pickle=False)
     elif path.suffix.lower() in (".h5", ".hdf5"):
+        dataset = dataset or DATASET
         with h5py.File(path, "r") as f:
-            if not isinstance(f.get(dataset or ""), h5py.Dataset):
-                raise ValueError(f"--wavelet {spec}: give FILE.h5:/dataset naming a dataset")
+            if not isinstance(f.get(dataset), h5py.Dataset):
+                raise ValueError(
+                    f"--wavelet {spec}: {path} has no dataset {dataset}; give FILE.h5:/dataset "
+                    f"naming a dataset"
+                )
             w = f[dataset][()]
+            stored_dt = f[dataset].attrs.get("dt")
+        if stored_dt is not None and not np.isclose(float(stored_dt), dt, rtol=1e-9, atol=0):
+            raise ValueError(
+                f"--wavelet {spec}: the wavelet is sampled at dt = {float(stored_dt):.6g} s, the "
+                f"data at {dt:.6g} s: estimate it from these data (waveback wavelet)"
+            )
     else:
         raise ValueError(f"--wavelet {spec}: expected ricker:F0, a .npy or an HDF5 file")
     w = np.asarray(w, dtype=np.float64).reshape(-1)

@@ -24,6 +24,7 @@ from test_cli_image import SCENE
 import waveback as wb
 from waveback import fwi_history, io
 from waveback.inversion import FWIResult
+from waveback.regularisation import Regularisation
 from waveback_cli.invert import parse_bands, velocity_bounds
 from waveback_cli.main import ERROR_EXIT_CODE, cli
 
@@ -203,12 +204,15 @@ def test_every_option_reaches_fwi(scene, tmp_path, monkeypatch):
     assert (fake.kwargs["iterations"], fake.kwargs["memory"]) == (10, "auto")
     assert fake.kwargs["source_radius"] == fake.kwargs["depth_scaling"] == 0.0
     assert fake.kwargs["time_dispersion_correction"] is False
+    assert (fake.kwargs["misfit"], fake.kwargs["source_estimation"]) == ("l2", False)
+    assert fake.kwargs["precondition"] is fake.kwargs["regularisation"] is None
     assert fake.kwargs["history"] == tmp_path / "a.h5.history.h5"
     assert not (tmp_path / "a.h5.history.h5").exists()  # the default history is removed
 
     options = ["--iterations", 3, "--bands", "4, 8,none", "--vmin", 1000, "--vmax", 2500]
     options += ["--source-radius", 30, "--depth-scaling", 1.5, "--memory", "2MiB", "--tdc"]
-    options += ["--history", tmp_path / "h.h5"]
+    options += ["--history", tmp_path / "h.h5", "--misfit", "correlation", "--estimate-wavelet"]
+    options += ["--precondition", "illumination", "--regularisation", "TV:0.5"]
     result = invoke(
         "-q", "invert", scene.shots, "--model", model, "-o", tmp_path / "b.h5", *options
     )
@@ -217,6 +221,9 @@ def test_every_option_reaches_fwi(scene, tmp_path, monkeypatch):
     assert (fake.kwargs["iterations"], fake.kwargs["memory"]) == (3, "2MiB")
     assert (fake.kwargs["source_radius"], fake.kwargs["depth_scaling"]) == (30.0, 1.5)
     assert fake.kwargs["time_dispersion_correction"] is True
+    assert (fake.kwargs["misfit"], fake.kwargs["source_estimation"]) == ("correlation", True)
+    assert fake.kwargs["precondition"] == "illumination"
+    assert fake.kwargs["regularisation"] == Regularisation("tv", 0.5)
     assert fake.kwargs["history"] == tmp_path / "h.h5" and (tmp_path / "h.h5").exists()
     meta = io.read_provenance(tmp_path / "b.h5")
     assert "--tdc" in meta["command"] and '"vmax": 2500.0' in meta["parameters"]
@@ -274,6 +281,15 @@ BAD = {
         "holds the history of a different inversion (other data, model or settings): give "
         "another history file (--history), or delete it to start this inversion afresh",
     ),
+    "bad regularisation weight": (
+        ["--model", "start.h5", "--regularisation", "tv:x"],
+        "--regularisation tv:x: give KIND:WEIGHT with KIND one of tikhonov, tv and a positive "
+        "WEIGHT, e.g. tv:0.01",
+    ),
+    "bad regularisation kind": (
+        ["--model", "start.h5", "--regularisation", "l1:1"],
+        "--regularisation l1:1: regularisation 'l1' is not known: choose one of tikhonov, tv",
+    ),
     "negative vmin": (
         ["--model", "start.h5", "--vmin", "-1500"],
         "--vmin -1500 m/s: the lower velocity bound must be positive, and at most the starting "
@@ -300,6 +316,39 @@ def test_bad_input_is_one_line_and_leaves_the_output_alone(scene, tmp_path, case
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], lines
     assert "Traceback" not in result.output
     assert out.read_text() == "keep me" if case == "existing output" else not out.exists()
+
+
+def test_invert_estimates_the_wavelet_with_the_correlation_misfit(scene, tmp_path):
+    """From a wrong (20 Hz, 0.2 x) reference wavelet: what fwi computes with the same settings."""
+    out = tmp_path / "inv.h5"
+    s = scene.survey
+    wrong = 0.2 * wb.ricker(20.0, s.dt, s.nt)
+    np.save(tmp_path / "wrong.npy", wrong)
+    assert invoke("-q", "convert", scene.shots, tmp_path / "s.sgy").exit_code == 0
+    assert invoke("-q", "convert", tmp_path / "s.sgy", tmp_path / "bare.h5").exit_code == 0
+    args = ["--iterations", 2, "--estimate-wavelet", "--misfit", "correlation"]
+    args += ["--wavelet", tmp_path / "wrong.npy", "--regularisation", "tikhonov:0.1"]
+    result = invoke(
+        "-q", "invert", tmp_path / "bare.h5", "--model", scene.root / "start.h5", "-o", out, *args
+    )
+    assert result.exit_code == 0, result.output
+    survey = io.read_survey(tmp_path / "bare.h5")
+    gathers = [io.read_gather(tmp_path / "bare.h5", i) for i in range(len(survey.shots))]
+    shots = [type(shot)(shot.src, shot.rec, wrong[:, None]) for shot in survey.shots]
+    expected = wb.fwi(
+        scene.start,
+        shots,
+        gathers,
+        s.dt,
+        s.interpolation,
+        bounds=(1200.0, 1875.0),
+        iterations=2,
+        misfit="correlation",
+        source_estimation=True,
+        regularisation=Regularisation("tikhonov", 0.1),
+    )
+    np.testing.assert_array_equal(io.read_model(out).vp, scene.start.with_vp(expected.vp).vp)
+    assert expected.misfit[-1] < expected.initial_misfit[0]
 
 
 def test_data_without_a_wavelet_need_one(scene, tmp_path, monkeypatch):

@@ -10,6 +10,7 @@ from .model import Model
 from .propagation import Propagator, adjoint, adjoint_initial_pressure, forward
 from .simulation import simulate
 from .stencils import critical_dt
+from .wavelet_estimation import estimate_wavelet
 from .wavelets import delayed, gaussian_derivative, ricker, tone_burst
 
 __version__ = "0.1.0"
@@ -30,6 +31,7 @@ __all__ = [
     "born_operator",
     "fwi",
     "misfit_gradient",
+    "estimate_wavelet",
     "simulate",
     "make_executor",
     "ShotFailures",

@@ -1,17 +1,25 @@
 """Full-waveform inversion: misfit, gradient and a bounded quasi-Newton loop over frequency bands.
 
-The misfit of a velocity model ``vp`` over shots ``i`` is the least-squares data misfit
+The misfit of a velocity model ``vp`` over shots ``i`` is by default the least-squares data
+misfit
 
 .. math::
 
     \\Phi(v) = \\tfrac12 \\sum_i \\| F_i(m(v)) - d_i \\|^2, \\qquad m = 1 / v^2,
 
 with its exact gradient :math:`\\sum_i J_i^T (F_i(m) - d_i)` (:func:`waveback.gradient`)
-taken to velocity by the chain rule. :func:`fwi` minimises it with scipy's L-BFGS-B under
-velocity bounds, band by band (multiscale frequency continuation: the observed data and the
-wavelets are low-passed together by the same zero-phase filter, so each band is a consistent
-problem), optionally with a mask that freezes the model near the sources and a depth
-scaling. Both conditionings are changes of variable, :math:`v = v_0 + P x`-style, so the
+taken to velocity by the chain rule; the other misfits of :mod:`waveback.misfits` replace the
+residual by their adjoint source. With source estimation the data are modelled with the
+wavelet estimated at every evaluation (:mod:`waveback.wavelet_estimation`), and the gradient
+is that of this reduced misfit, exactly. An illumination preconditioner
+(:mod:`waveback.preconditioning`) is one more change of variables, and a model penalty
+(:mod:`waveback.regularisation`) is added to the normalised misfit of each band.
+
+:func:`fwi` minimises it with scipy's L-BFGS-B under velocity bounds, band by band
+(multiscale frequency continuation: the observed data and the wavelets are low-passed together
+by the same zero-phase filter, so each band is a consistent problem), optionally with a mask
+that freezes the model near the sources, a depth scaling and the illumination preconditioner.
+These conditionings are changes of variable, :math:`v = v_0 + P x`-style, so the
 optimiser always sees the exact gradient of the function it minimises. Every iteration and
 evaluation is saved (atomically) to a history file (:mod:`waveback.fwi_history`), from which
 an interrupted inversion resumes bitwise where it stopped.
@@ -28,14 +36,34 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.signal import butter, sosfiltfilt
 
-from . import executors
+from . import executors, preconditioning, wavelet_estimation
 from .checkpointing import Workspace
 from .fwi_history import VERSION as HISTORY_VERSION
 from .fwi_history import History
 from .linearised import gradient, gradient_to_velocity
+from .misfits import check_misfit
+from .misfits import misfit as evaluate_misfit
 from .propagation import _warn_dispersion, forward
+from .regularisation import Regularisation
 
 logger = logging.getLogger("waveback")
+
+#: The values of ``source_estimation`` other than False: one wavelet for all shots, or one each.
+SOURCE_ESTIMATION = ("shared", "per-shot")
+
+
+def estimation_mode(source_estimation):
+    """None (no estimation), ``"shared"`` (also for True) or ``"per-shot"``; else ValueError."""
+    if source_estimation is False or source_estimation is None:
+        return None
+    if source_estimation is True:
+        return "shared"
+    if source_estimation not in SOURCE_ESTIMATION:
+        raise ValueError(
+            f"source_estimation {source_estimation!r} is not known: give False, True "
+            f"(one wavelet for all shots), 'shared' or 'per-shot'"
+        )
+    return source_estimation
 
 
 def misfit_gradient(
@@ -45,6 +73,9 @@ def misfit_gradient(
     dt,
     interpolation="linear",
     *,
+    misfit="l2",
+    source_estimation=False,
+    source_band_limit=None,
     memory="auto",
     time_dispersion_correction=False,
     executor=None,
@@ -59,6 +90,15 @@ def misfit_gradient(
         Observed gathers, one per shot.
     dt : float
     interpolation : {"linear", "sinc"}
+    misfit : {"l2", "correlation", "envelope"}
+        The data misfit (:mod:`waveback.misfits`).
+    source_estimation : bool or {"shared", "per-shot"}
+        Model the data with the wavelet that fits them best in ``model``
+        (:mod:`waveback.wavelet_estimation`, the shots' wavelets as reference): one for all
+        shots (True, ``"shared"``) or one per shot. :math:`\\Phi` is then the reduced misfit
+        and ``g`` its exact gradient (the change of the wavelet with the model included).
+    source_band_limit : float, optional
+        Highest frequency (Hz) of the estimated wavelets.
     memory : "auto", "full", int or str
         Memory budget of each gradient (see :func:`waveback.gradient`).
     time_dispersion_correction : bool
@@ -71,7 +111,7 @@ def misfit_gradient(
     Returns
     -------
     phi : float
-        :math:`\\tfrac12 \\sum_i \\|F_i(m) - d_i\\|^2`.
+        :math:`\\Phi`, e.g. :math:`\\tfrac12 \\sum_i \\|F_i(m) - d_i\\|^2`.
     g : ndarray
         Model-shaped float64 gradient with respect to ``m``, shots summed in order.
 
@@ -83,11 +123,31 @@ def misfit_gradient(
     shots, data = list(shots), list(data)
     if len(shots) != len(data):
         raise ValueError(f"{len(shots)} shots but {len(data)} gathers: give one gather per shot")
+    mode = estimation_mode(source_estimation)
+    check_misfit(misfit)
+    job = MisfitJob(model, dt, interpolation, memory, time_dispersion_correction, misfit)
     phi, g = 0.0, np.zeros(model.shape)
     with executors.resolve(executor) as ex:
-        job = MisfitJob(model, dt, interpolation, memory, time_dispersion_correction)
-        items = ((i, pair) for i, pair in enumerate(zip(shots, data, strict=True)))
-        arrivals = ex.map_shots(misfit_gradient_shot, job, items)
+        if mode is None:
+            items = ((i, pair) for i, pair in enumerate(zip(shots, data, strict=True)))
+            arrivals = ex.map_shots(misfit_gradient_shot, job, items)
+        else:
+            reference = wavelet_estimation.ReferenceJob(
+                model, dt, interpolation, time_dispersion_correction
+            )
+            refs = wavelet_estimation.reference_data(
+                reference, shots, [s.wavelet for s in shots], ex
+            )
+            fit = wavelet_estimation.reduced_misfit(
+                refs,
+                data,
+                dt,
+                misfit,
+                per_shot=mode == "per-shot",
+                band_limit=source_band_limit,
+            )
+            items = enumerate(zip(shots, fit.shot_misfits, fit.adjoint_sources, strict=True))
+            arrivals = ex.map_shots(adjoint_source_gradient_shot, job, items)
         for _, (phi_shot, g_shot) in executors.in_order(arrivals, range(len(shots))):
             phi += phi_shot
             g += g_shot
@@ -107,38 +167,45 @@ class MisfitJob:
     interpolation: str = "linear"
     memory: object = "auto"
     time_dispersion_correction: bool = False
+    misfit: str = "l2"
     workspace: Workspace = field(default_factory=Workspace, compare=False, repr=False)
 
 
 def misfit_gradient_shot(job: MisfitJob, shot, data):
-    """One shot's misfit :math:`\\tfrac12\\|F(m) - d\\|^2` (float) and its gradient in ``m``.
+    """One shot's misfit :math:`\\Phi(F(m), d)` (float) and its gradient in ``m``.
 
-    The shot function of :func:`misfit_gradient`; the gradient is in the model's dtype.
+    The shot function of :func:`misfit_gradient` with the shot's own wavelet; the gradient
+    is in the model's dtype.
     """
-    model, dt, tdc = job.model, job.dt, job.time_dispersion_correction
-    residual = (
-        forward(
-            model,
-            shot.wavelet,
-            shot.src,
-            shot.rec,
-            dt,
-            job.interpolation,
-            time_dispersion_correction=tdc,
-        )
-        - data
-    )
-    phi = 0.5 * float(np.sum(residual.astype(np.float64) ** 2))
-    g = gradient(
-        model,
-        residual,
+    modelled = forward(
+        job.model,
         shot.wavelet,
         shot.src,
         shot.rec,
-        dt,
+        job.dt,
+        job.interpolation,
+        time_dispersion_correction=job.time_dispersion_correction,
+    )
+    if job.misfit == "l2":  # in the model's dtype, as the residual always was
+        residual = modelled - data
+        phi = 0.5 * float(np.sum(residual.astype(np.float64) ** 2))
+    else:
+        phi, residual = evaluate_misfit(job.misfit, modelled, data)
+    return adjoint_source_gradient_shot(job, shot, phi, residual)
+
+
+def adjoint_source_gradient_shot(job: MisfitJob, shot, phi, adjoint_source):
+    """``(phi, J^T adjoint_source)`` for one shot: the backward sweep of :func:`misfit_gradient`."""
+    g = gradient(
+        job.model,
+        adjoint_source,
+        shot.wavelet,
+        shot.src,
+        shot.rec,
+        job.dt,
         job.interpolation,
         memory=executors.shot_memory(job.memory),
-        time_dispersion_correction=tdc,
+        time_dispersion_correction=job.time_dispersion_correction,
         workspace=job.workspace,
     )
     return phi, g
@@ -192,6 +259,10 @@ def fwi(
     bounds,
     bands=(None,),
     iterations=10,
+    misfit="l2",
+    source_estimation=False,
+    precondition=None,
+    regularisation=None,
     source_radius=0.0,
     depth_scaling=0.0,
     memory="auto",
@@ -218,6 +289,23 @@ def fwi(
         Low-pass limits (Hz), low to high; None is the full band.
     iterations : int
         L-BFGS-B iterations per band.
+    misfit : {"l2", "correlation", "envelope"}
+        The data misfit (:mod:`waveback.misfits`): least squares; the trace-normalised
+        cross-correlation, blind to the amplitude of every trace; or the squared-envelope
+        difference, which resists cycle skipping.
+    source_estimation : bool or {"shared", "per-shot"}
+        Re-estimate the source wavelet at every evaluation (:mod:`waveback.wavelet_estimation`)
+        from the shots' wavelets (reference, low-passed with the band, which also limits the
+        estimate): one for all shots (True, ``"shared"``) or one per shot. The optimiser then
+        minimises the reduced misfit with its exact gradient (variable projection: at the
+        least-squares wavelet the derivative of the least-squares misfit with respect to the
+        wavelet vanishes, and what the truncation and stabilisation leave is included).
+    precondition : None or "illumination"
+        Divide the gradient by the source illumination of each band's starting model, as a
+        change of variables (:mod:`waveback.preconditioning`); one extra sweep per shot and band.
+    regularisation : :class:`waveback.regularisation.Regularisation`, optional
+        Tikhonov or total-variation penalty on the velocity (relative to the upper bound),
+        added to the data misfit normalised by its value at the start of each band.
     source_radius : float
         Points within this distance (m) of a source keep their starting velocity.
     depth_scaling : float
@@ -228,11 +316,12 @@ def fwi(
     history : path, optional
         HDF5 file (:mod:`waveback.fwi_history`) to which every misfit evaluation and every
         iteration is saved atomically. If it exists, it must hold the history of this very
-        inversion (the same model and settings, data, acquisition, bands, bounds and
-        conditioning; ``memory``, ``executor`` and ``iterations`` may differ): the inversion
-        is then replayed from it and continues where it stopped, bitwise equal to one that
-        was never interrupted. A larger ``iterations`` continues a finished inversion, again
-        bitwise equal to one run with that many from the start; a smaller one is refused.
+        inversion (the same model and settings, data, acquisition, bands, bounds, misfit,
+        source estimation, preconditioning and regularisation; ``memory``, ``executor`` and
+        ``iterations`` may differ): the inversion is then replayed from it and continues
+        where it stopped, bitwise equal to one that was never interrupted. A larger
+        ``iterations`` continues a finished inversion, again bitwise equal to one run with that
+        many from the start; a smaller one is refused.
     callback : callable, optional
         ``callback(band, iteration, misfit, vp)`` after every iteration (not again for the
         iterations replayed from ``history``).
@@ -248,12 +337,13 @@ def fwi(
     Returns
     -------
     FWIResult
+        Its ``misfit`` includes the regularisation term (in units of the data misfit).
 
     Raises
     ------
     ValueError
-        Bad bounds or an unstable ``dt``; a ``history`` of another inversion, of more
-        iterations, or one that this optimiser does not follow.
+        Bad bounds, an unstable ``dt`` or an unknown setting; a ``history`` of another
+        inversion, of more iterations, or one that this optimiser does not follow.
     """
     shots, data = list(shots), [np.asarray(d, dtype=np.float64) for d in data]
     if len(shots) != len(data):
@@ -265,12 +355,21 @@ def fwi(
         raise ValueError(
             f"dt = {dt} s is unstable for the upper velocity bound {vmax} m/s: lower dt or vmax"
         )
+    check_misfit(misfit)
+    mode = estimation_mode(source_estimation)
+    preconditioning.check_preconditioner(precondition)
+    if regularisation is not None and not isinstance(regularisation, Regularisation):
+        raise TypeError(
+            f"regularisation must be None or a waveback.regularisation.Regularisation, e.g. "
+            f"Regularisation('tv', 1e-2), got {type(regularisation).__name__}"
+        )
     tdc = time_dispersion_correction
     scale = _variable_scale(model, vmax, depth_scaling)
     frozen = _near_sources(model, shots, source_radius)
     limits = tuple(None if f is None else float(f) for f in bands)
     settings = (str(interpolation), limits, (vmin, vmax), float(source_radius))
-    settings += (float(depth_scaling), bool(tdc))
+    settings += (float(depth_scaling), bool(tdc), misfit, mode, wavelet_estimation.EPSILON)
+    settings += (precondition, preconditioning.EPSILON, regularisation)
     key = _fingerprint(model, shots, data, dt, scale, frozen, settings)
     record = History(history, key, model.shape, iterations)
     result = FWIResult(np.asarray(model.vp, dtype=np.float64).copy())
@@ -291,8 +390,26 @@ def fwi(
             band_data = [lowpass(d, dt, f_max).astype(model.dtype) for d in data]
             band_shots = [type(s)(s.src, s.rec, lowpass(s.wavelet, dt, f_max)) for s in shots]
             problem = (model, band_shots, band_data, dt, interpolation, memory, tdc)
+            options = {"misfit": misfit, "source_estimation": mode, "source_band_limit": f_max}
+            band_scale = scale
+            if precondition == "illumination":
+                job = preconditioning.IlluminationJob(
+                    model.with_vp(result.vp), dt, interpolation, memory, tdc
+                )
+                illum = preconditioning.illumination(job, band_shots, ex)
+                band_scale = scale * preconditioning.illumination_scale(illum)
+            penalty = None if regularisation is None else (regularisation, vmax)
             _run_band(
-                problem, result, b, iterations, scale, frozen, (vmin, vmax), record, report, ex
+                (problem, options, penalty),
+                result,
+                b,
+                iterations,
+                band_scale,
+                frozen,
+                (vmin, vmax),
+                record,
+                report,
+                ex,
             )
     return result
 
@@ -301,12 +418,16 @@ def fwi(
 LBFGSB_OPTIONS = {"ftol": 1e-14, "gtol": 0.0, "maxcor": 10}
 
 
-def _run_band(problem, result, b, iterations, scale, frozen, bounds, record, report, executor):
+def _run_band(band, result, b, iterations, scale, frozen, bounds, record, report, executor):
     """L-BFGS-B on ``x = vp / scale`` for one band, the misfit normalised by its start value.
 
-    Every evaluation ``record`` holds for this band is answered from it, the others are
-    computed and recorded; iterations the record already held are not reported again.
+    ``band`` is ``(problem, options, penalty)``: the arguments and keyword options of
+    :func:`_objective`, and ``(regularisation, reference velocity)`` or None. Every
+    evaluation ``record`` holds for this band is answered from it, the others are computed
+    and recorded; iterations the record already held are not reported again. The penalty,
+    cheap and deterministic, is added to the recorded data misfit at every evaluation.
     """
+    problem, options, penalty = band
     x0 = (result.vp / scale).ravel()
     count = 0
 
@@ -314,7 +435,7 @@ def _run_band(problem, result, b, iterations, scale, frozen, bounds, record, rep
         nonlocal count
         recorded = record.recorded(b, count)
         if recorded is None:
-            value = _objective(*problem, _velocity(x, scale), executor=executor)
+            value = _objective(*problem, _velocity(x, scale), executor=executor, **options)
         else:
             recorded_x, *value = recorded
             record.check(b, count, x, recorded_x.ravel())
@@ -334,7 +455,11 @@ def _run_band(problem, result, b, iterations, scale, frozen, bounds, record, rep
             cache["x"] = x.copy()
             cache["value"] = evaluate(cache["x"])
         phi, g_v = cache["value"]
-        return phi / norm, (g_v * scale).ravel() / norm
+        value, grad = phi / norm, g_v / norm
+        if penalty is not None:
+            r, g_r = penalty[0].penalty(_velocity(x, scale), penalty[1])
+            value, grad = value + r, grad + g_r
+        return value, (grad * scale).ravel()
 
     def on_iteration(intermediate_result):
         result.vp = _velocity(intermediate_result.x, scale)
@@ -361,8 +486,12 @@ def _velocity(x, scale):
     return np.asarray(x, dtype=np.float64).reshape(scale.shape) * scale
 
 
-def _objective(model, shots, data, dt, interpolation, memory, tdc, vp, executor=None):
-    """Misfit and its gradient with respect to velocity (float64, model-shaped)."""
+def _objective(model, shots, data, dt, interpolation, memory, tdc, vp, executor=None, **options):
+    """Misfit and its gradient with respect to velocity (float64, model-shaped).
+
+    ``options``: ``misfit``, ``source_estimation`` and ``source_band_limit`` of
+    :func:`misfit_gradient`.
+    """
     trial = model.with_vp(vp)
     phi, g_m = misfit_gradient(
         trial,
@@ -373,6 +502,7 @@ def _objective(model, shots, data, dt, interpolation, memory, tdc, vp, executor=
         memory=memory,
         time_dispersion_correction=tdc,
         executor=executor,
+        **options,
     )
     return phi, gradient_to_velocity(g_m, vp)
 
@@ -407,7 +537,8 @@ def _fingerprint(model, shots, data, dt, scale, frozen, settings):
     Every attribute of ``model`` (velocities, grid, order, boundary and absorbing-layer
     settings, free surface, dtype), the acquisition and wavelets, the data, ``dt``, the
     variable scale and the frozen mask, ``settings`` (interpolation, bands, bounds,
-    conditioning, time-dispersion correction), the optimiser's options and the history
+    conditioning, time-dispersion correction, misfit, source estimation, preconditioner and
+    regularisation, with their stabilisations), the optimiser's options and the history
     format. Not the memory budget nor the executor: they leave the result bitwise the same.
     """
     digest = hashlib.sha256()
