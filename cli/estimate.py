@@ -15,8 +15,9 @@ import numpy as np
 import waveback as wb
 from waveback import io
 
+from .outputs import check_output, hold_lock
 from .plots import plot_wavelet
-from .recorded import check_output, command_line, load_model, parameters
+from .recorded import command_line, load_model, parameters
 from .wavelet import DATASET, load_wavelet
 
 #: The root ``format`` attribute of a wavelet file.
@@ -76,6 +77,7 @@ def wavelet(ctx, shots, model_path, output, band_limit, reference, plot_path, ov
     it beside its amplitude spectrum.
     """
     check_output(output, overwrite)
+    hold_lock(ctx, output)
     survey = io.read_survey(shots)
     gathers = [io.read_gather(shots, i) for i in range(len(survey.shots))]
     model = load_model(model_path, survey)
@@ -89,7 +91,6 @@ def wavelet(ctx, shots, model_path, output, band_limit, reference, plot_path, ov
         band_limit=band_limit,
         reference=ref,
     )
-    output.parent.mkdir(parents=True, exist_ok=True)
     write_wavelet(output, w, survey.dt, command_line(ctx), parameters(ctx))
     figure = plot_path or output.with_suffix(".png")
     plot_wavelet(figure, w, survey.dt, f"wavelet of {shots.name}")
