@@ -387,6 +387,23 @@ def test_the_receivers_legend_marker_shows_on_the_legend(tmp_path):
     assert contrast > 1.0, contrast  # a dark outline against the light legend box
 
 
+def test_plot_clip_sets_the_grey_scale_limit(tmp_path):
+    rng = np.random.default_rng(0)
+    io.write_image(tmp_path / "i.h5", rng.standard_normal((41, 61)), 10.0, 0.0, description="x")
+    saturated = {}
+    for clip in (99, 50):
+        png = tmp_path / f"{clip}.png"
+        result = invoke("plot", tmp_path / "i.h5", "-o", png, "--clip", clip, "-q")
+        assert result.exit_code == 0 and result.output == "", result.output
+        grey = imread(png)[..., 0]
+        saturated[clip] = np.mean((grey < 0.02) | ((grey > 0.98) & (grey < 1.0)))
+    # |N(0,1)| beyond its 99th percentile: 1 % of the image; beyond its median: half of it
+    # (the image covers about a third of the figure)
+    assert saturated[99] < 0.02 and saturated[50] > 0.1, saturated
+    result = invoke("plot", tmp_path / "i.h5", "-o", tmp_path / "x.png", "--clip", 0)
+    assert result.exit_code == 2 and "--clip" in result.stderr
+
+
 # ------------------------------------------------------------------- the README workflow
 
 #: What the README's block runs on the tiny scene instead of the bundled, heavier ones; each
