@@ -18,6 +18,7 @@ from scipy.ndimage import gaussian_filter
 
 import waveback as wb
 from waveback import io
+from waveback.imaging import depth_mute
 
 from .plots import plot_gather, plot_image, plot_wavefield
 from .simulate import resolve_scene, run_scene
@@ -40,8 +41,8 @@ def migrate(survey, gathers, progress: bool = True) -> np.ndarray:
     it (the direct wave), images every shot, divides the stack by the source illumination
     and applies the Laplacian filter against the low-wavenumber backscattering artefacts;
     the acquisition's near field, where the source's own artefacts dominate, is then muted
-    (zero down to :data:`MUTE_DEPTH` below the deepest source, tapered over the next
-    :data:`MUTE_DEPTH`).
+    (:func:`waveback.imaging.depth_mute`: zero down to :data:`MUTE_DEPTH` below the deepest
+    source, tapered over the next :data:`MUTE_DEPTH`).
     """
     model = survey.model
     vp = gaussian_filter(model.vp.astype(np.float64), SMOOTHING_POINTS, mode="nearest")
@@ -56,10 +57,8 @@ def migrate(survey, gathers, progress: bool = True) -> np.ndarray:
         laplacian=True,
         progress=progress,
     )
-    z = model.origin[0] + np.arange(model.shape[0]) * model.spacing[0]
     source_depth = max(float(shot.src[:, 0].max()) for shot in survey.shots)
-    taper = np.clip((z - source_depth) / MUTE_DEPTH - 1.0, 0.0, 1.0)
-    return image * np.sin(0.5 * np.pi * taper.reshape((-1,) + (1,) * (model.ndim - 1))) ** 2
+    return depth_mute(image, model.spacing, model.origin, source_depth + MUTE_DEPTH, MUTE_DEPTH)
 
 
 @click.command()

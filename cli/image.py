@@ -2,8 +2,8 @@
 
 The image is :func:`waveback.rtm` of every shot, stacked: the exact adjoint of the Born
 operator applied to the data after the direct wave is removed, divided by the source
-illumination and Laplacian-filtered (each step optional). It is written atomically with
-its provenance.
+illumination, Laplacian-filtered (each step optional) and, if asked, muted above a depth
+(:func:`waveback.imaging.depth_mute`). It is written atomically with its provenance.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import click
 
 import waveback as wb
 from waveback import io
+from waveback.imaging import depth_mute
 
 from .outputs import check_output, hold_lock
 from .recorded import (
@@ -41,12 +42,25 @@ DIRECT = {
 }
 
 
-def describe(model_path: Path, direct: str, illumination: bool, laplacian: bool, tdc: bool):
-    """The image's one-line description: method, migration model and processing."""
+def describe(
+    model_path: Path,
+    direct: str,
+    illumination: bool,
+    laplacian: bool,
+    tdc: bool,
+    mute: tuple[float, float] | None = None,
+):
+    """The image's one-line description: method, migration model and processing.
+
+    ``mute`` is the ``(depth, taper)`` of the top mute in metres, None for none.
+    """
     steps = [DIRECT[direct]]
     steps += ["illumination-compensated"] if illumination else []
     steps += ["Laplacian-filtered"] if laplacian else []
     steps += ["time-dispersion corrected"] if tdc else []
+    if mute is not None:
+        depth, taper = mute
+        steps += [f"muted above {depth:g} m" + (f" (tapered over {taper:g} m)" if taper else "")]
     return f"reverse-time migration in {model_path.name}: {', '.join(steps)}"
 
 
@@ -91,6 +105,22 @@ def describe(model_path: Path, direct: str, illumination: bool, laplacian: bool,
 )
 @click.option("--memory", default="auto", show_default=True, help=MEMORY_HELP)
 @click.option("--tdc", is_flag=True, help="Image with the time-dispersion-corrected operators.")
+@click.option(
+    "--mute-depth",
+    type=float,
+    metavar="METRES",
+    help="Zero the image above this depth (m): the near field of a surface acquisition, "
+    "where the source and receiver wavefields swamp the reflectors (e.g. 60 for sources and "
+    "receivers 20 m deep). Default: no mute.",
+)
+@click.option(
+    "--mute-taper",
+    type=click.FloatRange(min=0.0),
+    metavar="METRES",
+    default=0.0,
+    show_default=True,
+    help="With --mute-depth: ramp the image up (sin^2) over this many metres below it.",
+)
 @click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
 @executor_options
 @click.pass_context
@@ -105,6 +135,8 @@ def image(
     laplacian: bool,
     memory: str,
     tdc: bool,
+    mute_depth: float | None,
+    mute_taper: float,
     overwrite: bool,
     executor: str | None,
     workers: int | None,
@@ -116,10 +148,15 @@ def image(
     grid may differ from the survey's, as long as every source and receiver lies inside it.
     Writes the model-shaped image, stacked over shots, with its grid to OUTPUT (checked
     writable and locked before the work, which is refused when it does not fit in memory).
+    --mute-depth zeroes the image above a depth: in a surface survey the rows at and above
+    the sources and receivers hold their near field, far stronger than any reflector.
     With -v the storage plan of every shot's backward sweep is logged.
     """
     quiet = ctx.obj["quiet"]
     start = time.perf_counter()
+    mute = None if mute_depth is None else (mute_depth, mute_taper)
+    if mute is None and mute_taper:
+        raise ValueError("--mute-taper goes with --mute-depth: give the depth of the mute")
     check_output(output, overwrite)
     hold_lock(ctx, output)
     check_memory(memory)
@@ -143,7 +180,9 @@ def image(
             time_dispersion_correction=tdc,
             executor=ex,
         )
-    description = describe(model_path, direct, illumination, laplacian, tdc)
+    if mute is not None:
+        result = depth_mute(result, model.spacing, model.origin, *mute)
+    description = describe(model_path, direct, illumination, laplacian, tdc, mute)
     io.write_image(
         output,
         result.astype(model.dtype),

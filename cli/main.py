@@ -5,7 +5,9 @@ optional module: ``ModuleNotFoundError``) become one line on stderr, ``error: <m
 exit status 2; ``-v`` adds the traceback above that line. Ctrl-C (``KeyboardInterrupt``)
 becomes one line, ``interrupted`` (with the command's resume hint, the exception's argument,
 when it has one), and exit status 130. Each other command lives in its own module:
-``simulate``, ``image``, ``invert``, ``demo``, ``plot``, ``info``, ``convert``.
+``simulate``, ``image``, ``invert``, ``demo``, ``plot``, ``info``, ``convert``, ``wavelet``
+(``estimate``), ``scenes`` (``catalogue``), ``smooth``, ``model``. Every command also takes
+``-v`` and ``-q`` after its name.
 """
 
 from __future__ import annotations
@@ -23,16 +25,17 @@ import click
 import waveback as wb
 
 from . import INTERRUPTED_EXIT_CODE
+from .catalogue import scenes
 from .convert import convert
 from .demo import demo
 from .estimate import wavelet
 from .image import image
 from .info import info
 from .invert import invert
+from .model import model
 from .plot import plot
 from .simulate import simulate
-
-log = logging.getLogger("waveback_cli")
+from .smooth import smooth
 
 #: Exceptions reported as one line and exit status 2 instead of a traceback.
 REPORTED_ERRORS = (ValueError, TypeError, OSError, ModuleNotFoundError, MemoryError)
@@ -74,12 +77,52 @@ class WavebackGroup(click.Group):
 def cli(ctx: click.Context, verbose: bool, quiet: bool) -> None:
     """Finite-difference acoustic wave simulation (m u_tt - lap u = s, SI units, z first)."""
     logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = {"verbose": False, "quiet": False}
+    set_verbosity(ctx, verbose=verbose, quiet=quiet)
+
+
+def set_verbosity(ctx: click.Context, *, verbose: bool, quiet: bool) -> None:
+    """Turn on -v and -q (given before or after the subcommand) for the whole run."""
+    root = ctx.find_root()
+    root.obj["verbose"] = root.params["verbose"] = root.obj["verbose"] or verbose
+    root.obj["quiet"] = root.params["quiet"] = root.obj["quiet"] or quiet
+    level = logging.DEBUG if root.obj["verbose"] else logging.WARNING
     for name in ("waveback", "waveback_cli"):
-        logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.WARNING)
-    ctx.obj = {"verbose": verbose, "quiet": quiet}
+        logging.getLogger(name).setLevel(level)
 
 
-@cli.command()
+def with_global_options(command: click.Command) -> click.Command:
+    """Let ``command`` take -v and -q after its name too, with the group's meaning."""
+    command.params += [
+        click.Option(
+            ["-v", "--verbose", "verbose_after"],
+            is_flag=True,
+            expose_value=False,
+            callback=_verbose,
+            help="Log progress details; show tracebacks (as waveback -v).",
+        ),
+        click.Option(
+            ["-q", "--quiet", "quiet_after"],
+            is_flag=True,
+            expose_value=False,
+            callback=_quiet,
+            help="No progress bar and no summary (as waveback -q).",
+        ),
+    ]
+    return command
+
+
+def _verbose(ctx: click.Context, _, value: bool) -> None:
+    if value:
+        set_verbosity(ctx, verbose=True, quiet=False)
+
+
+def _quiet(ctx: click.Context, _, value: bool) -> None:
+    if value:
+        set_verbosity(ctx, verbose=False, quiet=True)
+
+
+@click.command()
 @click.option("--json", "as_json", is_flag=True, help='Print {"results": [...]} as JSON.')
 @click.option("--ndim", type=click.Choice(["2", "3"]), multiple=True, help="Dimensions to test.")
 @click.option("--boundary", type=click.Choice(["cpml", "sponge"]), multiple=True)
@@ -93,7 +136,8 @@ def check(ctx, as_json, ndim, boundary, free_surface, interpolation, no_linearis
     Dot-product tests of forward/adjoint, born/gradient and initial pressure, the hand-written
     adjoints against the taped reverse pass, the Born consistency and Taylor tests. Without
     option filters a representative set of cases runs; any filter selects the full matrix of
-    the chosen values (others: all). Exits with status 1 if any check fails.
+    the chosen values (others: all). Each case is announced on stderr as it starts (not with
+    -q). Exits with status 1 if any check fails.
     """
     from waveback.checks import option_matrix, run_checks
 
@@ -105,10 +149,7 @@ def check(ctx, as_json, ndim, boundary, free_surface, interpolation, no_linearis
             tuple(f == "on" for f in free_surface) or (False, True),
             interpolation or ("linear", "sinc"),
         )
-    quiet = ctx.obj["quiet"] or as_json
-    results = run_checks(
-        cases, not no_linearisation, None if quiet else lambda c: log.info("checking %s", c)
-    )
+    results = run_checks(cases, not no_linearisation, None if ctx.obj["quiet"] else _progress)
     if as_json:
         click.echo(json.dumps({"results": results}, indent=1))
     else:
@@ -124,8 +165,25 @@ def check(ctx, as_json, ndim, boundary, free_surface, interpolation, no_linearis
         ctx.exit(1)
 
 
-for command in (simulate, image, invert, demo, plot, info, convert, wavelet):
-    cli.add_command(command)
+for command in (
+    simulate,
+    image,
+    invert,
+    demo,
+    plot,
+    info,
+    convert,
+    wavelet,
+    check,
+    scenes,
+    smooth,
+    model,
+):
+    cli.add_command(with_global_options(command))
+
+
+def _progress(step: int, steps: int, label: str) -> None:
+    click.echo(f"[{step}/{steps}] {label}", err=True)
 
 
 def warning_printer():

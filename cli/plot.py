@@ -12,7 +12,14 @@ from matplotlib.backend_bases import FigureCanvasBase
 
 from waveback import io, segy
 
-from .plots import plot_gather, plot_image, plot_inversion, plot_model, plot_wavefield
+from .plots import (
+    GATHER_PERCENTILE,
+    plot_gather,
+    plot_image,
+    plot_inversion,
+    plot_model,
+    plot_wavefield,
+)
 
 
 @click.command()
@@ -27,21 +34,29 @@ from .plots import plot_gather, plot_image, plot_inversion, plot_model, plot_wav
 @click.option("--shot", type=click.IntRange(min=0), help="Shot index (default: the middle one).")
 @click.option("--wavefield", is_flag=True, help="Plot the shot's stored wavefield snapshots.")
 @click.option("--model", "model_only", is_flag=True, help="Plot only the model of a shot file.")
+@click.option(
+    "--clip",
+    type=click.FloatRange(0.0, 100.0, min_open=True),
+    default=GATHER_PERCENTILE,
+    show_default=True,
+    help="Grey-scale limit of gathers and images: this percentile of the absolute values.",
+)
 @click.pass_context
-def plot(ctx, file: Path, output: Path, shot, wavefield: bool, model_only: bool) -> None:
+def plot(ctx, file: Path, output: Path, shot, wavefield: bool, model_only: bool, clip) -> None:
     """Draw FILE into a figure.
 
     A shot file (HDF5 or SEG-Y) gives the model with the acquisition beside one shot gather;
     --wavefield the shot's wavefield snapshots (simulate --snapshots K), --model the model
     alone. A model file gives the velocity (beside the misfit curve for the output of
     `waveback invert`), an image file the image. 3D arrays are shown by their middle y
-    section.
+    section. Gathers and images are clipped at the --clip percentile of their absolute
+    values; lower it when a few strong samples wash the rest out.
     """
     check_format(output)
     if segy.is_segy(file):
         survey, gathers = segy.read_segy_shots(file)
         i = _shot(shot, len(survey.shots))
-        plot_gather(output, survey, gathers[i], i)
+        plot_gather(output, survey, gathers[i], i, clip)
     else:
         kind = io.file_format(file)
         if kind == io.MODEL:
@@ -52,7 +67,7 @@ def plot(ctx, file: Path, output: Path, shot, wavefield: bool, model_only: bool)
                 plot_inversion(output, io.read_model(file), curve)
         elif kind == io.IMAGE:
             image = io.read_image(file)
-            plot_image(output, image, image.description or "image")
+            plot_image(output, image, image.description or "image", percentile=clip)
         else:
             survey = io.read_survey(file)
             i = _shot(shot, len(survey.shots))
@@ -64,7 +79,7 @@ def plot(ctx, file: Path, output: Path, shot, wavefield: bool, model_only: bool)
                 indices, fields = io.read_wavefield(file, i)
                 plot_wavefield(output, survey, fields, indices, i)
             else:
-                plot_gather(output, survey, io.read_gather(file, i), i)
+                plot_gather(output, survey, io.read_gather(file, i), i, clip)
     if not ctx.obj["quiet"]:
         click.echo(f"wrote {output}")
 

@@ -1,7 +1,8 @@
 """Figures: velocity models, inversions, gathers, wavefield snapshots, images (Agg, no pyplot).
 
 Every figure shows a z-x section (in 3D the middle y slice), distances in km when the model
-spans more than a metre and in mm otherwise.
+spans more than a metre and in mm otherwise, times in s, or in µs for sample intervals below
+10 µs (ultrasound). Each ``plot_*`` function writes its figure and returns it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from matplotlib.figure import Figure
 GATHER_PERCENTILE = 99.0  # colour clip of gathers and images, percentile of |d|
 SNAPSHOT_PERCENTILE = 99.9  # colour clip of each wavefield snapshot, percentile of |u|
 DPI = 110
+MICROSECONDS_BELOW = 1e-5  # s: time axes in µs for sample intervals below this
 
 
 def band_label(f_max) -> str:
@@ -39,6 +41,11 @@ def length_unit(spacing, shape) -> tuple[float, str]:
     return (1e-3, "km") if size > 1.0 else (1e3, "mm")
 
 
+def time_unit(dt: float) -> tuple[float, str]:
+    """Scale factor and name of the unit for time axes: µs below 10 µs steps, else s."""
+    return (1e6, "µs") if dt < MICROSECONDS_BELOW else (1.0, "s")
+
+
 def grid_extent(shape, spacing, origin, scale: float) -> list[float]:
     """``imshow`` extent ``[left, right, bottom, top]`` of a z-x section, pixels on nodes."""
     (nz, nx), (hz, hx), (z0, x0) = (
@@ -57,20 +64,21 @@ def grid_extent(shape, spacing, origin, scale: float) -> list[float]:
     ]
 
 
-def plot_model(path: Path, model, survey=None) -> None:
+def plot_model(path: Path, model, survey=None) -> Figure:
     """The velocity section, with the sources and receivers of ``survey`` if given."""
-    fig = Figure(figsize=(8, 4.6), layout="constrained")
+    fig = Figure(figsize=(8, 4.6), dpi=DPI, layout="constrained")
     _model_axes(fig, fig.subplots(), model, survey)
     fig.savefig(path, dpi=DPI)
+    return fig
 
 
-def plot_inversion(path: Path, model, curve) -> None:
+def plot_inversion(path: Path, model, curve) -> Figure:
     """An inverted model beside its misfit curve (``waveback.io.MisfitCurve``), log scale.
 
     Iterations are counted over all bands; each band's line starts at the misfit of its
     starting model (the low-passed data of a new band have a misfit of their own).
     """
-    fig = Figure(figsize=(13, 4.6), layout="constrained")
+    fig = Figure(figsize=(13, 4.6), dpi=DPI, layout="constrained")
     ax_model, ax_misfit = fig.subplots(1, 2, width_ratios=[1.4, 1])
     _model_axes(fig, ax_model, model, None)
     ax_model.set_title(
@@ -88,44 +96,54 @@ def plot_inversion(path: Path, model, curve) -> None:
     ax_misfit.grid(True, which="both", alpha=0.3)
     ax_misfit.legend(fontsize="small")
     fig.savefig(path, dpi=DPI)
+    return fig
 
 
-def plot_gather(path: Path, survey, d: np.ndarray, shot: int) -> None:
-    """Shot ``shot``'s gather ``d`` (nt, nrec), beside the model and acquisition if known."""
-    fig = Figure(figsize=(13 if survey.model is not None else 7, 4.8), layout="constrained")
+def plot_gather(
+    path: Path, survey, d: np.ndarray, shot: int, percentile: float = GATHER_PERCENTILE
+) -> Figure:
+    """Shot ``shot``'s gather ``d`` (nt, nrec), beside the model and acquisition if known.
+
+    The grey scale is clipped at the ``percentile`` of ``|d|``.
+    """
+    width = 13 if survey.model is not None else 7
+    fig = Figure(figsize=(width, 4.8), dpi=DPI, layout="constrained")
     if survey.model is not None:
         ax_model, ax_data = fig.subplots(1, 2, width_ratios=[1.4, 1])
         _model_axes(fig, ax_model, survey.model, survey)
     else:
         ax_data = fig.subplots()
     rec = survey.shots[shot].rec
-    t = survey.time
-    clip = clip_value(d, GATHER_PERCENTILE)
+    t_scale, t_unit = time_unit(survey.dt)
+    t, dt = survey.time * t_scale, survey.dt * t_scale
+    clip = clip_value(d, percentile)
     style = {"aspect": "auto", "cmap": "gray", "vmin": -clip, "vmax": clip}
     if survey.ndim == 2 and np.all(np.diff(rec[:, 1]) > 0):
         scale, unit = _unit(survey)
         x = rec[:, 1] * scale
         hx = (x[-1] - x[0]) / max(len(x) - 1, 1) / 2
-        extent = [x[0] - hx, x[-1] + hx, t[-1] + survey.dt / 2, t[0] - survey.dt / 2]
+        extent = [x[0] - hx, x[-1] + hx, t[-1] + dt / 2, t[0] - dt / 2]
         xlabel = f"receiver x ({unit})"
     else:
-        extent = [0.5, len(rec) + 0.5, t[-1] + survey.dt / 2, t[0] - survey.dt / 2]
+        extent = [0.5, len(rec) + 0.5, t[-1] + dt / 2, t[0] - dt / 2]
         xlabel = "receiver number"
     ax_data.imshow(d, extent=extent, interpolation="nearest", **style)
     ax_data.set(
         xlabel=xlabel,
-        ylabel="time (s)",
-        title=f"shot {shot + 1}/{len(survey.shots)} (clip: {GATHER_PERCENTILE:g}th pct)",
+        ylabel=f"time ({t_unit})",
+        title=f"shot {shot + 1}/{len(survey.shots)} (clip: {percentile:g}th pct)",
     )
     fig.savefig(path, dpi=DPI)
+    return fig
 
 
-def plot_wavefield(path: Path, survey, fields: np.ndarray, indices, shot: int) -> None:
+def plot_wavefield(path: Path, survey, fields: np.ndarray, indices, shot: int) -> Figure:
     """Snapshots ``fields`` (k, *shape) of shot ``shot`` at time indices ``indices``."""
     model = survey.model
     scale, unit = _unit(survey)
     extent = grid_extent(model.shape, model.spacing, model.origin, scale)
-    fig = Figure(figsize=(4.6 * len(fields), 3.6), layout="constrained")
+    t_scale, t_unit = time_unit(survey.dt)
+    fig = Figure(figsize=(4.6 * len(fields), 3.6), dpi=DPI, layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, len(fields), sharey=True))
     vp = section(model.vp)
     z = (model.origin[0] + np.arange(vp.shape[0]) * model.spacing[0]) * scale
@@ -140,26 +158,35 @@ def plot_wavefield(path: Path, survey, fields: np.ndarray, indices, shot: int) -
         if boundaries.size:
             ax.contour(x, z, vp, levels=boundaries, colors="k", linewidths=0.6, alpha=0.6)
         ax.plot(src[:, -1] * scale, src[:, 0] * scale, "k*", ms=8)
-        ax.set(xlabel=f"x ({unit})", title=f"t = {n * survey.dt:.4g} s")
+        ax.set(xlabel=f"x ({unit})", title=f"t = {n * survey.dt * t_scale:.4g} {t_unit}")
     axes[0].set_ylabel(f"z ({unit})")
     fig.savefig(path, dpi=DPI)
+    return fig
 
 
-def plot_image(path: Path, image, title: str = "image", survey=None) -> None:
-    """An image (``waveback.io.Image``), with the sources of ``survey`` if given."""
+def plot_image(
+    path: Path, image, title: str = "image", survey=None, percentile: float = GATHER_PERCENTILE
+) -> Figure:
+    """An image (``waveback.io.Image``), with the sources of ``survey`` if given.
+
+    The grey scale is clipped at the ``percentile`` of the image's absolute values (of the
+    section shown), as gathers are.
+    """
     data = section(image.data)
     scale, unit = length_unit(image.spacing, image.data.shape)
-    fig = Figure(figsize=(8, 4.4), layout="constrained")
+    fig = Figure(figsize=(8, 4.4), dpi=DPI, layout="constrained")
     ax = fig.subplots()
-    clip = clip_value(data, GATHER_PERCENTILE)
+    clip = clip_value(data, percentile)
     extent = grid_extent(image.data.shape, image.spacing, image.origin, scale)
     ax.imshow(data, extent=extent, cmap="gray", vmin=-clip, vmax=clip)
     if survey is not None:
         src = np.concatenate([s.src for s in survey.shots])
         ax.plot(src[:, -1] * scale, src[:, 0] * scale, "r*", ms=8, label="sources")
         ax.legend(loc="lower left", fontsize="small")
+    title = f"{title} (clip: {percentile:g}th pct)"
     ax.set(xlabel=f"x ({unit})", ylabel=f"z ({unit})", title="\n".join(textwrap.wrap(title, 70)))
     fig.savefig(path, dpi=DPI)
+    return fig
 
 
 def _unit(survey) -> tuple[float, str]:
@@ -176,9 +203,18 @@ def _model_axes(fig, ax, model, survey) -> None:
     if survey is not None:
         rec = np.concatenate([s.rec for s in survey.shots])
         src = np.concatenate([s.src for s in survey.shots])
-        ax.plot(rec[:, -1] * scale, rec[:, 0] * scale, "w.", ms=2, label="receivers")
+        ax.plot(
+            rec[:, -1] * scale,
+            rec[:, 0] * scale,
+            "v",
+            color="w",
+            mec="k",
+            mew=0.4,
+            ms=3,
+            label="receivers",
+        )
         ax.plot(src[:, -1] * scale, src[:, 0] * scale, "r*", ms=8, label="sources")
-        ax.legend(loc="lower left", fontsize="small")
+        ax.legend(loc="lower left", fontsize="small", markerscale=2)
     title = "velocity model" + (" (middle y section)" if model.ndim == 3 else "")
     ax.set(xlabel=f"x ({unit})", ylabel=f"z ({unit})", title=title)
     fig.colorbar(im, ax=ax, label="vp (m/s)", shrink=0.8)

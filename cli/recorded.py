@@ -21,6 +21,7 @@ from waveback.acquisition import Survey, with_wavelet
 from waveback.checkpointing import DEFAULT_FRACTION, available_memory, parse_memory
 from waveback.model import Model
 
+from .velocity import read_velocity
 from .wavelet import load_wavelet
 
 MEMORY_HELP = (
@@ -56,30 +57,18 @@ def load_recorded(path: Path, wavelet: str | None) -> tuple[Survey, list[np.ndar
 def load_model(path: Path, survey: Survey) -> Model:
     """The model of ``--model PATH``: a model file, a shot file's model, or a ``.npy`` velocity.
 
-    A ``.npy`` file holds a real velocity (m/s) on the grid of ``survey``'s model, whose
-    spacing, origin and boundary settings it takes.
+    A ``.npy`` file holds a velocity (m/s) on the grid of ``survey``'s model, whose spacing,
+    origin and boundary settings it takes (:func:`waveback_cli.velocity.read_velocity`).
     """
     if path.suffix.lower() != ".npy":
         return io.read_model(path)
     if survey.model is None:
         raise ValueError(
             f"--model {path}: a .npy velocity takes the grid of the shot file's model, and this "
-            f"shot file has none; give a model file (waveback convert --model makes one)"
+            f"shot file has none; give a model file (waveback model VP.npy --spacing H makes "
+            f"one, waveback convert --model one from a SEG-Y velocity)"
         )
-    if not path.is_file():
-        raise FileNotFoundError(f"--model {path}: no such file")
-    vp = np.load(path, allow_pickle=False)
-    if vp.dtype.kind not in "iuf":
-        raise TypeError(
-            f"--model {path}: the velocity must be real numbers in m/s, got {vp.dtype} values; "
-            f"save a real array (e.g. np.real(vp) if its imaginary part is zero)"
-        )
-    if vp.shape != survey.model.shape:
-        raise ValueError(
-            f"--model {path}: the velocity must have the shot file's grid shape "
-            f"{survey.model.shape} (z first), got {vp.shape}"
-        )
-    return survey.model.with_vp(vp)
+    return read_velocity(path, survey.model, f"--model {path}")
 
 
 def check_memory(memory: str) -> str:

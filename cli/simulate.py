@@ -166,7 +166,7 @@ def simulate(
     """Model every shot of SCENE and write them to an HDF5 shot file.
 
     SCENE is a TOML scene file (docs/scenes.md) or the name of a bundled scene:
-    seismic_2d, seismic_3d, ultrasound_linear, ultrasound_ring, demo, demo_small.
+    `waveback scenes` lists them all, `waveback scenes NAME` prints one's TOML.
 
     --tdc removes the time-stepping error from the traces (waveback.dispersion), so that
     only the spatial error is left; it is part of the file's fingerprint.

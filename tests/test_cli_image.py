@@ -22,9 +22,11 @@ from scipy.ndimage import gaussian_filter
 
 import waveback as wb
 from waveback import checkpointing, footprint, io
+from waveback.imaging import depth_mute
 from waveback.locking import locked
 from waveback_cli.image import describe
 from waveback_cli.main import ERROR_EXIT_CODE, cli
+from waveback_cli.plots import plot_image
 
 SCENE = """
 description = "tiny imaging scene: one reflector at 100 m"
@@ -321,3 +323,82 @@ def test_sweeps_that_do_not_fit_are_refused_before_imaging(scene, tmp_path, monk
         f"model\n"
     )
     assert not out.exists()
+
+
+def test_mute_depth_zeroes_the_image_above_it_and_tapers_below(scene, tmp_path):
+    out = tmp_path / "image.h5"
+    model = scene.root / "smooth.h5"
+    args = ["--mute-depth", 40, "--mute-taper", 20]
+    result = invoke("image", scene.shots, "--model", model, "-o", out, *args, "-q")
+    assert result.exit_code == 0 and result.output == "", result.output
+    s = scene.survey
+    full = wb.rtm(scene.smooth, s.shots, scene.gathers, s.dt, s.interpolation, **DEFAULTS)
+    image = io.read_image(out)
+    expected = depth_mute(full, (10.0, 10.0), (0.0, 0.0), 40.0, 20.0).astype(np.float32)
+    np.testing.assert_array_equal(image.data, expected)
+    assert np.all(image.data[:5] == 0) and np.array_equal(image.data[6:], np.float32(full[6:]))
+    assert image.description.endswith(", muted above 40 m (tapered over 20 m)")
+    assert "--mute-depth 40.0 --mute-taper 20.0" in io.read_provenance(out)["command"]
+    result = invoke("image", scene.shots, "--model", model, "-o", out, "--mute-taper", 20)
+    assert result.exit_code == ERROR_EXIT_CODE and result.stderr == (
+        "error: --mute-taper goes with --mute-depth: give the depth of the mute\n"
+    )
+
+
+#: A seismic_2d in small: sources and receivers 20 m deep over a faulted stack of layers.
+SEISMIC = """
+[model]
+generator = "faulted"
+shape = [41, 81]
+spacing = 10.0
+depths = [150.0, 300.0]
+velocities = [1800.0, 2200.0, 2600.0]
+fault_x = 300.0
+fault_dip = 60.0
+throw = 50.0
+
+[acquisition]
+kind = "surface_line"
+shots = 3
+source_depth = 20.0
+
+[wavelet]
+kind = "ricker"
+f0 = 15.0
+
+[time]
+duration = 0.5
+
+[boundary]
+nbl = 10
+"""
+
+
+def visible_fraction(png: Path, image_file: Path) -> float:
+    """Fraction of the image's pixels in the figure ``png`` visibly off the grey of zero.
+
+    The axes' place in the figure comes from drawing it again (:func:`plot_image`).
+    """
+    image = io.read_image(image_file)
+    fig = plot_image(png.with_suffix(".again.png"), image, image.description)
+    x0, y0, x1, y1 = fig.axes[0].get_window_extent().extents
+    pixels = imread(png)[..., 0]
+    top, bottom = pixels.shape[0] - int(y1) + 2, pixels.shape[0] - int(y0) - 2
+    grey = pixels[top:bottom, int(x0) + 2 : int(x1) - 2]
+    return float(np.mean(np.abs(grey - 0.5) > 0.1))
+
+
+def test_a_seismic_image_muted_below_the_acquisition_is_not_blank(tmp_path):
+    """The near field above 60 m outshines the reflectors and leaves the figure grey."""
+    (tmp_path / "seismic.toml").write_text(SEISMIC)
+    shots = tmp_path / "shots.h5"
+    assert invoke("-q", "simulate", tmp_path / "seismic.toml", "-o", shots).exit_code == 0
+    assert invoke("-q", "smooth", shots, "-o", tmp_path / "smooth.h5", "--sigma", 80).exit_code == 0
+    fractions = {}
+    for name, mute in (("raw", []), ("muted", ["--mute-depth", 60])):
+        out = tmp_path / f"{name}.h5"
+        args = ["image", shots, "--model", tmp_path / "smooth.h5", "-o", out, *mute]
+        assert invoke("-q", *args).exit_code == 0
+        assert invoke("-q", "plot", out, "-o", tmp_path / f"{name}.png").exit_code == 0
+        fractions[name] = visible_fraction(tmp_path / f"{name}.png", out)
+    assert fractions["raw"] < 0.08 and fractions["muted"] > 0.15, fractions

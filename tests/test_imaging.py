@@ -8,7 +8,7 @@ from scipy.signal import hilbert
 import waveback as wb
 from waveback.acquisition import Shot
 from waveback.checks import dot_error
-from waveback.imaging import born_operator, laplacian_filter, lsrtm, mute, rtm
+from waveback.imaging import born_operator, depth_mute, laplacian_filter, lsrtm, mute, rtm
 from waveback.models import layered
 
 H, F0 = 10.0, 15.0
@@ -174,3 +174,18 @@ def test_rtm_input_checks():
         rtm(smooth, shots, data, dt, direct="filter")
     with pytest.raises(ValueError, match="no wavelet"):
         rtm(smooth, [Shot(shots[0].src, shots[0].rec, None)], data, dt)
+
+
+def test_depth_mute_zeroes_above_the_depth_and_tapers_below():
+    image = np.ones((11, 3, 4))
+    muted = depth_mute(image, (10.0, 5.0, 5.0), (-20.0, 0.0, 0.0), 30.0, 40.0)
+    z = -20.0 + 10.0 * np.arange(11)  # 30 m is row 5; the ramp ends at 70 m, row 9
+    expected = np.sin(0.5 * np.pi * np.clip((z - 30.0) / 40.0, 0, 1)) ** 2
+    np.testing.assert_allclose(muted, expected[:, None, None] * image, rtol=0, atol=1e-15)
+    assert (
+        np.all(muted[:6] == 0) and np.all(muted[9:] == 1) and muted[7, 0, 0] == pytest.approx(0.5)
+    )
+    step = depth_mute(np.arange(8.0).reshape(4, 2), 10.0, 0.0, 10.0)
+    np.testing.assert_array_equal(step, [[0, 0], [0, 0], [4, 5], [6, 7]])
+    with pytest.raises(ValueError, match="a finite taper >= 0"):
+        depth_mute(image, 10.0, 0.0, 30.0, -1.0)

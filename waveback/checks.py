@@ -85,10 +85,15 @@ def _rel(a, b):
     return float(np.linalg.norm(a - b) / np.linalg.norm(b))
 
 
+def case_label(ndim, boundary, free_surface, interpolation) -> str:
+    """The name of an option combination in the results, e.g. ``2d-cpml-free_surface-sinc``."""
+    return f"{ndim}d-{boundary}-{'free_surface-' if free_surface else ''}{interpolation}"
+
+
 def check_case(ndim, boundary, free_surface, interpolation, nt=40):
     """Dot-product and tape checks of one option combination; a list of result dicts."""
     model, src, rec, dt, rng = _case(ndim, boundary, free_surface)
-    label = f"{ndim}d-{boundary}-{'free_surface-' if free_surface else ''}{interpolation}"
+    label = case_label(ndim, boundary, free_surface, interpolation)
     x, y = rng.standard_normal((nt, 2)), rng.standard_normal((nt, 5))
     dm, p0 = rng.standard_normal(model.shape) * 1e-8, rng.standard_normal(model.shape)
     fx = forward(model, x, src, rec, dt, interpolation)
@@ -171,15 +176,24 @@ def _slope_error(remainders):
 def run_checks(cases=None, linearisation=True, progress=None):
     """All checks for ``cases`` (default :data:`REPRESENTATIVE`); a list of result dicts.
 
-    ``progress``, if given, is called with each case's label before it runs.
+    ``progress``, if given, is called before each step as ``progress(step, steps, label)``:
+    the step's number (from 1), the number of steps (one per case, and one for the
+    linearisation tests) and what it checks.
     """
+    cases = REPRESENTATIVE if cases is None else cases
+    steps = len(cases) + bool(linearisation)
+
+    def announce(step, label):
+        if progress is not None:
+            progress(step, steps, label)
+
     results = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # broadband test signals on purpose
-        for case in REPRESENTATIVE if cases is None else cases:
-            if progress is not None:
-                progress(case)
+        for step, case in enumerate(cases, 1):
+            announce(step, f"dot-product and tape checks, {case_label(*case)}")
             results += check_case(*case)
         if linearisation:
+            announce(steps, "Born consistency and Taylor slopes, 2d-cpml")
             results += check_linearisation()
     return results

@@ -250,6 +250,46 @@ def laplacian_filter(image, spacing):
     return out
 
 
+def depth_mute(image, spacing, origin, depth, taper=0.0):
+    """Zero the image above ``depth`` and ramp it up over the ``taper`` metres below.
+
+    The weight of a node at depth :math:`z` is :math:`\\sin^2(\\tfrac{\\pi}{2}
+    \\min(1, \\max(0, (z - z_m) / \\tau)))` with :math:`z_m` = ``depth`` and :math:`\\tau` =
+    ``taper`` (a step at ``depth`` when ``taper`` is 0): nodes at or above ``depth`` are
+    zeroed, nodes ``taper`` or more below it kept. This removes the near field of a surface
+    acquisition, where the source and receiver wavefields are both strong and the image holds
+    no reflector.
+
+    Parameters
+    ----------
+    image : (nz, ...) array_like
+        A model-shaped image, z first.
+    spacing, origin : float or sequence of float
+        The image's grid (m); only their z components are used.
+    depth : float
+        Depth (m) down to which the image is zeroed.
+    taper : float
+        Length (m) of the ramp below ``depth``; 0 for a step.
+
+    Returns
+    -------
+    ndarray
+        The muted image, float64.
+    """
+    image = np.asarray(image, dtype=np.float64)
+    if not (np.isfinite(depth) and np.isfinite(taper) and taper >= 0):
+        raise ValueError(
+            f"depth_mute needs a finite depth and a finite taper >= 0 (m), got depth {depth} "
+            f"and taper {taper}"
+        )
+    h = float(np.atleast_1d(spacing)[0])
+    z0 = float(np.atleast_1d(origin)[0])
+    z = z0 + h * np.arange(image.shape[0])
+    ramp = (z - depth) / taper if taper > 0 else np.where(z > depth, 1.0, 0.0)
+    weight = np.sin(0.5 * np.pi * np.clip(ramp, 0.0, 1.0)) ** 2
+    return image * weight.reshape((-1,) + (1,) * (image.ndim - 1))
+
+
 def born_operator(
     model, shots, dt, interpolation="linear", *, memory="auto", time_dispersion_correction=False
 ):
