@@ -343,6 +343,7 @@ def invert(
                 memory=memory,
                 history=saved,
                 callback=report,
+                progress=not quiet,
                 time_dispersion_correction=tdc,
                 executor=ex,
             )

@@ -388,3 +388,17 @@ def test_sweeps_that_do_not_fit_are_refused_before_the_inversion(scene, tmp_path
         f"{footprint.size(plan.peak_bytes)} "
     )
     assert not out.exists()
+
+
+def test_invert_shows_the_shots_done_within_an_iteration(scene, tmp_path):
+    out = tmp_path / "inverted.h5"
+    result = invoke(
+        "invert", scene.shots, "--model", scene.root / "start.h5", "-o", out,
+        "--iterations", 1, "--bands", "none",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    shots = len(scene.survey.shots)
+    assert re.search(rf"shots: +100%\|.*\| {shots}/{shots}", result.stderr), result.stderr
+    quiet = invoke("-q", "invert", scene.shots, "--model", scene.root / "start.h5", "-o",
+                   tmp_path / "quiet.h5", "--iterations", 1, "--bands", "none")  # fmt: skip
+    assert quiet.exit_code == 0 and "shots" not in quiet.stderr

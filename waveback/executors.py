@@ -179,6 +179,19 @@ def resolve(executor):
         )
 
 
+def counted(arrivals, total, progress, desc="shots"):
+    """Pass ``(i, result)`` pairs through, counting them on a progress bar (tqdm) over shots."""
+    if not progress:
+        yield from arrivals
+        return
+    from tqdm.auto import tqdm
+
+    with tqdm(total=total, desc=desc, unit="shot", leave=False) as bar:
+        for pair in arrivals:
+            bar.update()
+            yield pair
+
+
 def in_order(results, indices):
     """Yield ``(i, result)`` pairs of ``results`` (any arrival order) in the order of ``indices``.
 

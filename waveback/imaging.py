@@ -130,7 +130,7 @@ def rtm(
             progress and ex.in_process,
         )
         items = ((i, pair) for i, pair in enumerate(zip(shots, data, strict=True)))
-        arrivals = _counted(ex.map_shots(image_shot, job, items), len(shots), progress)
+        arrivals = executors.counted(ex.map_shots(image_shot, job, items), len(shots), progress)
         for _, (g, ill) in executors.in_order(arrivals, range(len(shots))):
             image += g
             if illumination:
@@ -395,19 +395,6 @@ def _check_shots(shots, data):
                 f"shot {i} has no wavelet: give one (e.g. waveback.ricker) to image recorded data"
             )
     return shots, data
-
-
-def _counted(arrivals, total, progress):
-    """Pass ``(i, result)`` pairs through, counting them on a progress bar over shots."""
-    if not progress:
-        yield from arrivals
-        return
-    from tqdm.auto import tqdm
-
-    with tqdm(total=total, desc="shots", unit="shot") as bar:
-        for pair in arrivals:
-            bar.update()
-            yield pair
 
 
 def _duration(wavelet, dt, level=0.01):

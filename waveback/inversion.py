@@ -79,6 +79,7 @@ def misfit_gradient(
     memory="auto",
     time_dispersion_correction=False,
     executor=None,
+    progress=False,
 ):
     """:math:`\\Phi` and its gradient with respect to ``m = 1/vp²`` summed over shots.
 
@@ -107,6 +108,8 @@ def misfit_gradient(
         Where the shots run (:mod:`waveback.executors`); None runs them here, one after the
         other. The sums run in shot order whatever the executor, so the result is bitwise
         the same.
+    progress : bool
+        Show a progress bar over the shots as they finish.
 
     Returns
     -------
@@ -148,6 +151,7 @@ def misfit_gradient(
             )
             items = enumerate(zip(shots, fit.shot_misfits, fit.adjoint_sources, strict=True))
             arrivals = ex.map_shots(adjoint_source_gradient_shot, job, items)
+        arrivals = executors.counted(arrivals, len(shots), progress)
         for _, (phi_shot, g_shot) in executors.in_order(arrivals, range(len(shots))):
             phi += phi_shot
             g += g_shot
@@ -326,7 +330,8 @@ def fwi(
         ``callback(band, iteration, misfit, vp)`` after every iteration (not again for the
         iterations replayed from ``history``).
     progress : bool
-        Log the misfit of every iteration at INFO level.
+        Show a progress bar over the shots of every misfit evaluation (the misfit of every
+        iteration is logged at INFO level, to the ``waveback`` logger, either way).
     time_dispersion_correction : bool
         Invert with the time-dispersion-corrected operators (:mod:`waveback.dispersion`).
     executor : None, {"serial", "local", "dask"} or executor, optional
@@ -376,8 +381,7 @@ def fwi(
 
     def report(b, n, phi):
         record.save(result)
-        if progress:
-            logger.info("band %d iteration %d: misfit %.6g", b, n, phi)
+        logger.info("band %d iteration %d: misfit %.6g", b, n, phi)
         if callback is not None:
             callback(b, n, phi, result.vp)
 
@@ -391,6 +395,7 @@ def fwi(
             band_shots = [type(s)(s.src, s.rec, lowpass(s.wavelet, dt, f_max)) for s in shots]
             problem = (model, band_shots, band_data, dt, interpolation, memory, tdc)
             options = {"misfit": misfit, "source_estimation": mode, "source_band_limit": f_max}
+            options["progress"] = progress  # how it shows, not what it computes: not hashed
             band_scale = scale
             if precondition == "illumination":
                 job = preconditioning.IlluminationJob(
@@ -489,7 +494,7 @@ def _velocity(x, scale):
 def _objective(model, shots, data, dt, interpolation, memory, tdc, vp, executor=None, **options):
     """Misfit and its gradient with respect to velocity (float64, model-shaped).
 
-    ``options``: ``misfit``, ``source_estimation`` and ``source_band_limit`` of
+    ``options``: ``misfit``, ``source_estimation``, ``source_band_limit`` and ``progress`` of
     :func:`misfit_gradient`.
     """
     trial = model.with_vp(vp)
