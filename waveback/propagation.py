@@ -360,7 +360,7 @@ def forward(
     wanted = {} if snapshots is None else {int(n): i for i, n in enumerate(snapshots)}
     if any(not 0 <= n < nt for n in wanted):
         raise ValueError(f"snapshots must be time indices in [0, {nt}), got {list(snapshots)}")
-    if len(wanted) != len(snapshots or ()):
+    if len(wanted) != (0 if snapshots is None else len(snapshots)):
         raise ValueError(f"snapshots must be distinct time indices, got {list(snapshots)}")
     fields = np.zeros((len(wanted),) + model.shape, model.dtype)
     for n in _steps(nt, progress):
