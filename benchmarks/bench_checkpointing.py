@@ -68,7 +68,7 @@ def worker(problem: str, boundary: str, memory: str, runs: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--problem", choices=["B2D", "B3D", "all"], default="all")
-    parser.add_argument("--boundary", choices=["sponge", "cpml"], default="sponge")
+    parser.add_argument("--boundary", choices=["cpml", "sponge"], default="cpml")
     parser.add_argument("--memory", nargs="*", help="budgets (default: the issue's table)")
     parser.add_argument("--runs", type=int, default=3, help="timed runs after the warm-up")
     parser.add_argument("--json", action="store_true", help="print one JSON line per case")
