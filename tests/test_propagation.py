@@ -290,7 +290,7 @@ def test_float32_kernels_do_no_float64_arithmetic():
         (kernels.scattering, (v, u, u, u, u, *prop.keep)),
     ]
     cpml = (prop.c, prop.g, prop.prof)
-    memory = (prop.keep, st.psi, st.zeta, prop.memory_offsets, prop.x_slabs)
+    memory = (tuple(prop.keep), st.psi, st.zeta, prop.memory_offsets, prop.x_slabs)
     calls += [
         (cpml_kernels._forward_rows, (u, None, v, w2, *cpml, *memory, prop.boxes[0])),
         (cpml_kernels._forward_rows, (u, v, w2.copy(), w2, *cpml, *memory, prop.boxes[0])),

@@ -179,14 +179,17 @@ def resolve(executor):
         )
 
 
-def counted(arrivals, total, progress, desc="shots"):
-    """Pass ``(i, result)`` pairs through, counting them on a progress bar (tqdm) over shots."""
+def counted(arrivals, total, progress, desc="shots", leave=True):
+    """Pass ``(i, result)`` pairs through, counting them on a progress bar (tqdm) over shots.
+
+    ``leave=False`` clears the bar when done (one bar per misfit evaluation of an inversion).
+    """
     if not progress:
         yield from arrivals
         return
     from tqdm.auto import tqdm
 
-    with tqdm(total=total, desc=desc, unit="shot", leave=False) as bar:
+    with tqdm(total=total, desc=desc, unit="shot", leave=leave) as bar:
         for pair in arrivals:
             bar.update()
             yield pair

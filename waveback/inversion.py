@@ -151,7 +151,7 @@ def misfit_gradient(
             )
             items = enumerate(zip(shots, fit.shot_misfits, fit.adjoint_sources, strict=True))
             arrivals = ex.map_shots(adjoint_source_gradient_shot, job, items)
-        arrivals = executors.counted(arrivals, len(shots), progress)
+        arrivals = executors.counted(arrivals, len(shots), progress, leave=False)
         for _, (phi_shot, g_shot) in executors.in_order(arrivals, range(len(shots))):
             phi += phi_shot
             g += g_shot
