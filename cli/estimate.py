@@ -15,6 +15,7 @@ import numpy as np
 import waveback as wb
 from waveback import io
 
+from .options import model_option, output_option
 from .outputs import check_output, hold_lock
 from .plots import plot_wavelet
 from .recorded import command_line, load_model, parameters
@@ -35,21 +36,8 @@ def write_wavelet(path: Path, wavelet: np.ndarray, dt: float, command="", parame
 
 @click.command()
 @click.argument("shots", type=click.Path(path_type=Path))
-@click.option(
-    "--model",
-    "model_path",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="The model the data are explained in: a model file, a shot file (its model), or a "
-    ".npy velocity (m/s) on the shot file's grid.",
-)
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The HDF5 file to write (WAVELET.h5), read back by --wavelet WAVELET.h5.",
-)
+@model_option("The model the data are explained in")
+@output_option("The HDF5 file to write (WAVELET.h5), read back by --wavelet WAVELET.h5.")
 @click.option(
     "--band-limit",
     type=click.FloatRange(min=0.0, min_open=True),

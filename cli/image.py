@@ -18,6 +18,7 @@ import waveback as wb
 from waveback import io
 from waveback.imaging import depth_mute
 
+from .options import model_option, output_option
 from .outputs import check_output, hold_lock
 from .recorded import (
     MEMORY_HELP,
@@ -66,21 +67,8 @@ def describe(
 
 @click.command()
 @click.argument("shots", type=click.Path(path_type=Path))
-@click.option(
-    "--model",
-    "model_path",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Migration model: a model file, a shot file (its model), or a .npy velocity (m/s) "
-    "on the shot file's grid.",
-)
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="The HDF5 image file to write (IMAGE.h5).",
-)
+@model_option("Migration model")
+@output_option("The HDF5 image file to write (IMAGE.h5).")
 @click.option("--wavelet", help=WAVELET_HELP)
 @click.option(
     "--direct",

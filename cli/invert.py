@@ -26,6 +26,7 @@ from waveback.preconditioning import PRECONDITIONERS
 from waveback.regularisation import KINDS, Regularisation
 from waveback.stencils import critical_dt
 
+from .options import model_option, output_option
 from .outputs import check_output, check_writable, hold_lock
 from .plots import band_label
 from .recorded import (
@@ -163,21 +164,8 @@ def band_summaries(curve: io.MisfitCurve) -> list[str]:
 
 @click.command()
 @click.argument("shots", type=click.Path(path_type=Path))
-@click.option(
-    "--model",
-    "model_path",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Starting model: a model file, a shot file (its model), or a .npy velocity (m/s) on "
-    "the shot file's grid. Its grid, boundary and precision are kept.",
-)
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="The HDF5 model file to write (MODEL.h5), with the misfit curve.",
-)
+@model_option("Starting model (its grid, boundary and precision are kept)")
+@output_option("The HDF5 model file to write (MODEL.h5), with the misfit curve.")
 @click.option(
     "--iterations",
     type=click.IntRange(min=1),

@@ -16,6 +16,7 @@ import numpy as np
 from waveback import io
 from waveback.model import Model
 
+from .options import output_option
 from .outputs import check_output, hold_lock
 from .recorded import command_line, parameters
 from .smooth import parse_lengths
@@ -40,13 +41,7 @@ def grid_model(path: Path, spacing: str, origin: str | None) -> Model:
 
 @click.command("model")
 @click.argument("vp_path", metavar="VP", type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The model file to write (MODEL.h5).",
-)
+@output_option("The model file to write (MODEL.h5).")
 @click.option(
     "--like",
     type=click.Path(path_type=Path),

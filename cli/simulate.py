@@ -19,6 +19,7 @@ import waveback as wb
 from waveback.resumable import ResumableShotFile
 from waveback.scenes import Scene, read_scene
 
+from .options import output_option
 from .outputs import check_writable, hold_lock
 from .scaleout import executor_options, open_executor
 
@@ -130,13 +131,7 @@ def run_scene(
 
 @click.command()
 @click.argument("scene")
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The HDF5 shot file to write (SHOTS.h5).",
-)
+@output_option("The HDF5 shot file to write (SHOTS.h5).")
 @click.option(
     "--snapshots",
     type=click.IntRange(min=0),

@@ -14,6 +14,7 @@ import click
 from waveback import io
 from waveback.smoothing import smooth as smooth_model
 
+from .options import output_option
 from .outputs import check_output, hold_lock
 from .recorded import command_line, parameters
 from .velocity import model_on_grid
@@ -32,13 +33,7 @@ def parse_lengths(text: str, option: str) -> list[float]:
 
 @click.command()
 @click.argument("model_path", metavar="MODEL", type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The model file to write (MODEL.h5).",
-)
+@output_option("The model file to write (MODEL.h5).")
 @click.option(
     "--sigma",
     required=True,
