@@ -10,7 +10,6 @@ import pytest
 
 import waveback as wb
 from waveback import checkpointing as ck
-from waveback.propagation import _setup
 
 pytestmark = pytest.mark.filterwarnings("ignore:grid dispersion")
 
@@ -100,14 +99,14 @@ def test_reversed_fields_replay_full_storage_exactly(checkpoints):
     nt = wavelet.shape[0]
 
     def fields(plan):
-        run = _setup(model, wavelet, src, rec, dt, "linear", None)
-        prop, calls = run["prop"], [0]
+        solver = wb.Solver(model, dt, src, rec)
+        prop, amps, calls = solver.propagator, solver.amplitudes(wavelet), [0]
 
         def advance(state, n, out=None):
-            prop.step(state, run["source_at"](n), out=out)
+            prop.step(state, solver.source(amps, n), out=out)
             calls[0] += 1
 
-        gen = ck.reversed_fields(prop, run["state"], advance, plan)
+        gen = ck.reversed_fields(prop, prop.new_state(), advance, plan)
         out = []
         while True:
             try:
@@ -142,7 +141,7 @@ def test_gradient_is_bit_identical_under_every_budget(ndim, boundary, free_surfa
     g_full = wb.gradient(model, residual, wavelet, src, rec, dt, memory="full")
     plan_full = wb.gradient_plan(model, nt, dt, "full", nrec=4)
     one = plan_full.storage_bytes // (nt + 1)
-    state = ck.state_bytes(_setup(model, wavelet, src, rec, dt, "linear", None)["state"])
+    state = ck.state_bytes(wb.Propagator(model, dt).new_state())
     for c in [1, 2, 5]:  # 5 checkpoints of nt = 40 steps: three levels of recursion
         budget = plan_full.working_bytes + c * state
         plan = wb.gradient_plan(model, nt, dt, budget, nrec=4)
@@ -150,9 +149,7 @@ def test_gradient_is_bit_identical_under_every_budget(ndim, boundary, free_surfa
         assert plan.peak_bytes <= budget
         g = wb.gradient(model, residual, wavelet, src, rec, dt, memory=budget)
         assert np.array_equal(g, g_full), c
-    assert one == model.dtype.itemsize * int(
-        np.prod(_setup(model, wavelet, src, rec, dt, "linear", None)["prop"].shape)
-    )
+    assert one == model.dtype.itemsize * int(np.prod(wb.Propagator(model, dt).shape))
 
 
 def test_workspace_reuses_the_history_and_changes_nothing():
@@ -169,7 +166,7 @@ def test_workspace_reuses_the_history_and_changes_nothing():
     assert ws.nbytes == held[3].nbytes > 0
     assert pickle.loads(pickle.dumps(ws)).nbytes == 0  # sent to a worker empty
     model, wavelet, src, rec, dt, residual = surface
-    state = ck.state_bytes(_setup(model, wavelet, src, rec, dt, "linear", None)["state"])
+    state = ck.state_bytes(wb.Propagator(model, dt).new_state())
     budget = wb.gradient_plan(model, len(wavelet), dt, "full", nrec=4).working_bytes + 3 * state
     assert wb.gradient_plan(model, len(wavelet), dt, budget, nrec=4).mode == "revolve"
     g = wb.gradient(model, residual, wavelet, src, rec, dt, memory=budget, workspace=ws)

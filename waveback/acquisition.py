@@ -111,6 +111,37 @@ def _check_shot(shot: Shot, i: int, ndim: int, nt: int, model) -> None:
             raise ValueError(f"shot {i}: wavelet contains NaN or infinite samples")
 
 
+def unpack_survey(shots, dt=None, interpolation=None) -> tuple[list, float, str]:
+    """``(shots, dt, interpolation)`` from a :class:`Survey` or from the three given loosely.
+
+    The workflows (:func:`waveback.rtm`, :func:`waveback.lsrtm`, :func:`waveback.born_operator`,
+    :func:`waveback.fwi`, :func:`waveback.misfit_gradient`) take either a survey, which carries
+    its time step and interpolation, or a sequence of :class:`Shot` with ``dt`` and
+    ``interpolation`` (default ``"linear"``). With a survey, a ``dt`` or ``interpolation`` that
+    differs from the survey's is refused rather than silently used (data simulated with sinc
+    interpolation are migrated with sinc); the survey's model is not used (the workflow's own
+    model is the migration or starting model).
+    """
+    if isinstance(shots, Survey):
+        survey = shots
+        if dt is not None and float(dt) != survey.dt:
+            raise ValueError(
+                f"dt = {dt} s differs from the survey's dt = {survey.dt} s: leave dt out, the "
+                f"survey carries it"
+            )
+        if interpolation is not None and interpolation != survey.interpolation:
+            raise ValueError(
+                f"the survey was recorded with {survey.interpolation!r} interpolation, but "
+                f"interpolation={interpolation!r} was given: leave it out, the survey carries it"
+            )
+        return list(survey.shots), survey.dt, survey.interpolation
+    if isinstance(shots, Shot):
+        raise TypeError("give a sequence of shots (e.g. [shot]) or a Survey, not one Shot")
+    if dt is None:
+        raise ValueError("dt is required with a sequence of shots (or give a Survey)")
+    return list(shots), float(dt), "linear" if interpolation is None else interpolation
+
+
 @dataclass(frozen=True)
 class Layout:
     """One shot's geometry before wavelets: positions (m) and firing delays (s) per source."""

@@ -392,7 +392,16 @@ class TapedRun:
 
 
 def taped_forward(
-    model, wavelet, src, rec, dt, interpolation="linear", m=None, initial_pressure=None
+    model,
+    wavelet,
+    src,
+    rec,
+    dt,
+    interpolation="linear",
+    m=None,
+    initial_pressure=None,
+    *,
+    propagator=None,
 ) -> TapedRun:
     """Run :func:`waveback.forward`'s time loop on a tape, in float64 numpy.
 
@@ -415,6 +424,9 @@ def taped_forward(
         injection weights follow it; the absorbing profiles stay those of ``model``.
     initial_pressure : model-shaped array_like, optional
         ``u(0) = p0`` with zero initial velocity.
+    propagator : Propagator, optional
+        The propagator of ``(model, dt)`` already built (e.g. a :class:`waveback.Solver`'s),
+        whose coefficients the tape reads instead of building its own.
 
     Returns
     -------
@@ -427,7 +439,9 @@ def taped_forward(
         )
     if src is None and initial_pressure is None:
         raise ValueError("nothing to propagate: give src positions, or initial_pressure")
-    prop = Propagator(model, dt)
+    prop = Propagator(model, dt) if propagator is None else propagator
+    if prop.model is not model or prop.dt != dt:
+        raise ValueError("the propagator given was built for another model or time step")
     s = _scheme(prop)
     tape = Tape()
     inputs = {"m": tape.input(_check_field(model.m if m is None else m, model, "m"))}
@@ -477,13 +491,22 @@ def _initial_state(s, w2, p0):
 
 
 def tape_adjoint(
-    model, data_weights, src, rec, dt, interpolation="linear", nt=None, return_tape_bytes=False
+    model,
+    data_weights,
+    src,
+    rec,
+    dt,
+    interpolation="linear",
+    nt=None,
+    return_tape_bytes=False,
+    *,
+    propagator=None,
 ):
     """Transpose of the linear map wavelets ``(nt, nsrc)`` -> data ``(nt, nrec)``.
 
     Parameters
     ----------
-    model, src, rec, dt, interpolation
+    model, src, rec, dt, interpolation, propagator
         As in :func:`taped_forward`.
     data_weights : (nt, nrec) array_like
         The data-space vector to apply the transpose to.
@@ -501,7 +524,15 @@ def tape_adjoint(
     if nt is not None and weights.shape[0] != nt:
         raise ValueError(f"data_weights has {weights.shape[0]} time samples, expected nt = {nt}")
     nsrc = check_points(src, model, "src").shape[0]
-    run = taped_forward(model, np.zeros((weights.shape[0], nsrc)), src, rec, dt, interpolation)
+    run = taped_forward(
+        model,
+        np.zeros((weights.shape[0], nsrc)),
+        src,
+        rec,
+        dt,
+        interpolation,
+        propagator=propagator,
+    )
     return _result(run.vjp(weights)["wavelet"], run, return_tape_bytes)
 
 
@@ -515,6 +546,8 @@ def tape_gradient(
     interpolation="linear",
     initial_pressure=None,
     return_tape_bytes=False,
+    *,
+    propagator=None,
 ):
     """Gradient with respect to ``m`` of ``<residual, d(m)>`` at ``model.m``.
 
@@ -524,7 +557,7 @@ def tape_gradient(
 
     Parameters
     ----------
-    model, wavelet, src, rec, dt, interpolation, initial_pressure
+    model, wavelet, src, rec, dt, interpolation, initial_pressure, propagator
         As in :func:`taped_forward`.
     residual : (nt, nrec) array_like
     return_tape_bytes : bool
@@ -537,19 +570,34 @@ def tape_gradient(
         ``(gradient, nbytes)``.
     """
     run = taped_forward(
-        model, wavelet, src, rec, dt, interpolation, initial_pressure=initial_pressure
+        model,
+        wavelet,
+        src,
+        rec,
+        dt,
+        interpolation,
+        initial_pressure=initial_pressure,
+        propagator=propagator,
     )
     return _result(run.vjp(residual)["m"], run, return_tape_bytes)
 
 
 def tape_initial_pressure_adjoint(
-    model, data_weights, rec, dt, nt, interpolation="linear", return_tape_bytes=False
+    model,
+    data_weights,
+    rec,
+    dt,
+    nt,
+    interpolation="linear",
+    return_tape_bytes=False,
+    *,
+    propagator=None,
 ):
     """Transpose of the linear map initial pressure (model shaped) -> data ``(nt, nrec)``.
 
     Parameters
     ----------
-    model, rec, dt, interpolation
+    model, rec, dt, interpolation, propagator
         As in :func:`taped_forward`.
     data_weights : (nt, nrec) array_like
     nt : int
@@ -563,7 +611,14 @@ def tape_initial_pressure_adjoint(
         With ``return_tape_bytes``, ``(adjoint, nbytes)``.
     """
     run = taped_forward(
-        model, np.zeros(nt), None, rec, dt, interpolation, initial_pressure=np.zeros(model.shape)
+        model,
+        np.zeros(nt),
+        None,
+        rec,
+        dt,
+        interpolation,
+        initial_pressure=np.zeros(model.shape),
+        propagator=propagator,
     )
     return _result(run.vjp(data_weights)["initial_pressure"], run, return_tape_bytes)
 

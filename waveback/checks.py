@@ -22,7 +22,7 @@ import numpy as np
 from . import autodiff
 from .linearised import born, gradient
 from .model import Model
-from .propagation import adjoint, adjoint_initial_pressure, forward
+from .solver import Solver, forward
 from .wavelets import ricker
 
 DOT_TOLERANCE = 1e-12
@@ -96,17 +96,21 @@ def check_case(ndim, boundary, free_surface, interpolation, nt=40):
     label = case_label(ndim, boundary, free_surface, interpolation)
     x, y = rng.standard_normal((nt, 2)), rng.standard_normal((nt, 5))
     dm, p0 = rng.standard_normal(model.shape) * 1e-8, rng.standard_normal(model.shape)
-    fx = forward(model, x, src, rec, dt, interpolation)
-    fp = forward(model, np.zeros(nt), None, rec, dt, interpolation, initial_pressure=p0)
-    fty = adjoint(model, y, src, rec, dt, interpolation)
-    g = gradient(model, y, x, src, rec, dt, interpolation)
-    jdm = born(model, dm, x, src, rec, dt, interpolation)
-    fpy = adjoint_initial_pressure(model, y, rec, dt, interpolation)
+    solver = Solver(model, dt, src, rec, interpolation)  # one set-up for every operator
+    prop = solver.propagator
+    fx = solver.forward(x)
+    fp = solver.forward(np.zeros_like(x), initial_pressure=p0)
+    fty = solver.adjoint(y)
+    g, _ = solver.gradient(y, x)
+    jdm = solver.born(dm, x)
+    fpy = solver.adjoint_initial_pressure(y)
     tapes = {
-        "adjoint": autodiff.tape_adjoint(model, y, src, rec, dt, interpolation),
-        "gradient": autodiff.tape_gradient(model, y, x, src, rec, dt, interpolation),
+        "adjoint": autodiff.tape_adjoint(model, y, src, rec, dt, interpolation, propagator=prop),
+        "gradient": autodiff.tape_gradient(
+            model, y, x, src, rec, dt, interpolation, propagator=prop
+        ),
         "initial pressure adjoint": autodiff.tape_initial_pressure_adjoint(
-            model, y, rec, dt, nt, interpolation
+            model, y, rec, dt, nt, interpolation, propagator=prop
         ),
     }
     return [

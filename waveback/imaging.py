@@ -36,9 +36,10 @@ import numpy as np
 from scipy.sparse.linalg import LinearOperator, lsqr
 
 from . import executors
+from .acquisition import unpack_survey
 from .checkpointing import Workspace
-from .linearised import born, gradient, image_sweep
-from .propagation import forward
+from .propagation import Propagator
+from .solver import Solver, forward
 
 DIRECT = (None, "subtract", "mute")
 
@@ -47,8 +48,8 @@ def rtm(
     model,
     shots,
     data,
-    dt,
-    interpolation="linear",
+    dt=None,
+    interpolation=None,
     *,
     direct=None,
     background=None,
@@ -67,13 +68,15 @@ def rtm(
     ----------
     model : Model
         The (smooth) migration model.
-    shots : sequence of :class:`waveback.acquisition.Shot`
-        Per shot: source positions, receiver positions and the wavelets ``(nt, nsrc)``.
+    shots : :class:`waveback.acquisition.Survey` or sequence of :class:`~waveback.acquisition.Shot`
+        Per shot: source positions, receiver positions and the wavelets ``(nt, nsrc)``. A
+        survey brings its ``dt`` and ``interpolation`` (its own model is not used).
     data : sequence of (nt, nrec) arrays
         The recorded gathers, one per shot.
     dt : float
-        Time step and sample interval (s).
+        Time step and sample interval (s); only with a sequence of shots.
     interpolation : {"linear", "sinc"}
+        Off-grid scheme; default ``"linear"``, or the survey's.
     direct : {None, "subtract", "mute"}
         Removal of the direct arrival: ``"subtract"`` the data modelled in ``background``
         (default: the migration model, whose smoothness keeps reflections out of it);
@@ -104,7 +107,7 @@ def rtm(
     Returns
     -------
     ndarray
-        The model-shaped image, float64.
+        The model-shaped image in the model's dtype (the stack is summed in float64).
 
     Raises
     ------
@@ -113,6 +116,7 @@ def rtm(
     """
     if direct not in DIRECT:
         raise ValueError(f"direct must be one of {DIRECT}, got {direct!r}")
+    shots, dt, interpolation = unpack_survey(shots, dt, interpolation)
     shots, data = _check_shots(shots, data)
     image = np.zeros(model.shape)
     illum = np.zeros(model.shape) if illumination else None
@@ -139,7 +143,7 @@ def rtm(
         image /= illum + epsilon * illum.max()
     if laplacian:
         image = laplacian_filter(image, model.spacing)
-    return image
+    return image.astype(model.dtype)
 
 
 @dataclass(frozen=True)
@@ -168,7 +172,7 @@ def image_shot(job: ImageJob, shot, data):
     """One shot's image and source illumination ``(g, illum)`` (illum None unless asked for).
 
     The shot function of :func:`rtm`: the direct arrival is removed from ``data`` as
-    ``job.direct`` says, then :func:`waveback.linearised.image_sweep` migrates it. Both are
+    ``job.direct`` says, then :meth:`waveback.Solver.gradient` migrates it. Both are
     model-shaped, in the model's dtype.
     """
     model, dt, tdc = job.model, job.dt, job.time_dispersion_correction
@@ -186,14 +190,9 @@ def image_shot(job: ImageJob, shot, data):
     elif job.direct == "mute":
         velocity = job.mute_velocity or float(model.vp.max())
         d = mute(d, shot.src, shot.rec, dt, velocity, _duration(shot.wavelet, dt))
-    return image_sweep(
-        model,
+    return Solver.for_shot(model, shot, dt, job.interpolation).gradient(
         d,
         shot.wavelet,
-        shot.src,
-        shot.rec,
-        dt,
-        job.interpolation,
         memory=executors.shot_memory(job.memory),
         progress=job.progress,
         illumination=job.illumination,
@@ -291,68 +290,91 @@ def depth_mute(image, spacing, origin, depth, taper=0.0):
 
 
 def born_operator(
-    model, shots, dt, interpolation="linear", *, memory="auto", time_dispersion_correction=False
+    model,
+    shots,
+    dt=None,
+    interpolation=None,
+    *,
+    memory="auto",
+    relative=False,
+    time_dispersion_correction=False,
 ):
     """The Born operator :math:`J` of several shots as a scipy ``LinearOperator``.
 
-    ``matvec(dm)`` maps a flattened model-shaped ``dm`` (of ``m = 1/vp²``) to the
-    concatenated, flattened Born gathers of all shots (:func:`waveback.born`);
-    ``rmatvec(r)`` is the exact transpose, the sum of the shots' :func:`waveback.gradient`.
-    Both work in float64 (the propagation in the model's dtype). Use it with
-    ``scipy.sparse.linalg.lsqr`` for least-squares RTM (see :func:`lsrtm`).
-    ``time_dispersion_correction`` uses the corrected pair (:mod:`waveback.dispersion`).
+    ``matvec(dm)`` maps a (flattened) model-shaped ``dm`` (of ``m = 1/vp²``, s²/m²) to the
+    concatenated, flattened Born gathers of all shots (:meth:`waveback.Solver.born`);
+    ``rmatvec(r)`` is the exact transpose, the sum of the shots' gradients
+    (:meth:`waveback.Solver.gradient`). One :class:`waveback.Solver` per shot, sharing one
+    propagator, is built here and reused by every product.
+
+    Parameters
+    ----------
+    model : Model
+        The background model.
+    shots : :class:`waveback.acquisition.Survey` or sequence of :class:`~waveback.acquisition.Shot`
+        The shots (with wavelets); a survey brings its ``dt`` and ``interpolation``.
+    dt : float
+        Time step (s); only with a sequence of shots.
+    interpolation : {"linear", "sinc"}
+        Default ``"linear"``, or the survey's.
+    memory : "auto", "full", int or str
+        Memory budget of each gradient (see :func:`waveback.gradient`).
+    relative : bool
+        Scale the model space by ``m``: ``x = dm / m`` (dimensionless, about ``-2 dv / v``)
+        and the operator is :math:`J\\,\\mathrm{diag}(m)`. Without it, ``dm`` is in s²/m²
+        (about 1e-8 for a 10 % change at 2000 m/s), so a regularisation weight on ``dm``
+        (e.g. LSQR's ``damp``) must be about 1e6 times larger than one on ``x``.
+    time_dispersion_correction : bool
+        The corrected pair (:mod:`waveback.dispersion`).
+
+    Returns
+    -------
+    scipy.sparse.linalg.LinearOperator
+        Shape ``(sum_i nt * nrec_i, prod(model.shape))`` and the model's dtype (products are
+        computed in it). ``dims`` (the model's shape) and ``dimsd`` (``(nrows,)``) say how a
+        vector folds, as PyLops operators do; ``matvec`` also accepts a model-shaped array.
     """
-    shots = list(shots)
+    shots, dt, interpolation = unpack_survey(shots, dt, interpolation)
+    shots, _ = _check_shots(shots, shots)
     tdc = time_dispersion_correction
+    propagator = Propagator(model, dt)
+    solvers = [Solver(model, dt, s.src, s.rec, interpolation, propagator) for s in shots]
     sizes = [shot.wavelet.shape[0] * shot.rec.shape[0] for shot in shots]
     offsets = np.concatenate([[0], np.cumsum(sizes)])
+    dtype = model.dtype
+    scale = model.m.astype(np.float64) if relative else np.ones(model.shape)
 
-    def matvec(dm):
-        dm = np.asarray(dm, dtype=np.float64).reshape(model.shape)
+    def matvec(x):
+        dm = np.asarray(x, dtype=np.float64).reshape(model.shape) * scale
         return np.concatenate(
             [
-                born(
-                    model,
-                    dm,
-                    s.wavelet,
-                    s.src,
-                    s.rec,
-                    dt,
-                    interpolation,
-                    time_dispersion_correction=tdc,
-                ).ravel()
-                for s in shots
+                solver.born(dm, s.wavelet, time_dispersion_correction=tdc).ravel()
+                for solver, s in zip(solvers, shots, strict=True)
             ]
-        ).astype(np.float64)
+        ).astype(dtype)
 
     def rmatvec(r):
         r = np.asarray(r, dtype=np.float64).ravel()
         g = np.zeros(model.shape)
-        for i, s in enumerate(shots):
+        for i, (solver, s) in enumerate(zip(solvers, shots, strict=True)):
             residual = r[offsets[i] : offsets[i + 1]].reshape(s.wavelet.shape[0], -1)
-            g += gradient(
-                model,
-                residual,
-                s.wavelet,
-                s.src,
-                s.rec,
-                dt,
-                interpolation,
-                memory=memory,
-                time_dispersion_correction=tdc,
-            )
-        return g.ravel()
+            g += solver.gradient(
+                residual, s.wavelet, memory=memory, time_dispersion_correction=tdc
+            )[0]
+        return (g * scale).ravel().astype(dtype)
 
     n = int(np.prod(model.shape))
-    return LinearOperator((int(offsets[-1]), n), matvec=matvec, rmatvec=rmatvec, dtype=np.float64)
+    op = LinearOperator((int(offsets[-1]), n), matvec=matvec, rmatvec=rmatvec, dtype=dtype)
+    op.dims, op.dimsd = tuple(model.shape), (int(offsets[-1]),)
+    return op
 
 
 def lsrtm(
     model,
     shots,
     data,
-    dt,
-    interpolation="linear",
+    dt=None,
+    interpolation=None,
     *,
     iterations=10,
     damp=0.0,
@@ -363,9 +385,13 @@ def lsrtm(
 
     ``data`` are the gathers of the scattered wavefield (direct arrival removed, e.g. with
     ``d - forward(background, ...)``). Returns ``(dm, info)``: the model-shaped estimate of the
-    squared-slowness perturbation (s²/m²) after ``iterations`` LSQR iterations, and a dict
-    with the relative data residual ``residual`` and the ``iterations`` done.
+    squared-slowness perturbation (s²/m², in the model's dtype) after ``iterations`` LSQR
+    iterations, and a dict with the relative data residual ``residual`` and the
+    ``iterations`` done. ``shots`` is a :class:`waveback.acquisition.Survey` (which brings
+    ``dt`` and ``interpolation``) or a sequence of shots, as for :func:`rtm`. ``damp`` weighs
+    ``dm`` in s²/m² (see :func:`born_operator` on the scale).
     """
+    shots, dt, interpolation = unpack_survey(shots, dt, interpolation)
     shots, data = _check_shots(shots, data)
     op = born_operator(
         model,
@@ -381,7 +407,7 @@ def lsrtm(
             f"data hold {d.size} samples, the shots' receivers and time axis {op.shape[0]}"
         )
     out = lsqr(op, d, damp=damp, iter_lim=iterations, atol=0.0, btol=0.0)
-    dm = out[0].reshape(model.shape)
+    dm = out[0].reshape(model.shape).astype(model.dtype)
     return dm, {"residual": float(out[3] / np.linalg.norm(d)), "iterations": int(out[2])}
 
 

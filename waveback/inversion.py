@@ -37,14 +37,15 @@ from scipy.optimize import minimize
 from scipy.signal import butter, sosfiltfilt
 
 from . import executors, preconditioning, wavelet_estimation
+from .acquisition import unpack_survey
 from .checkpointing import Workspace
 from .fwi_history import VERSION as HISTORY_VERSION
 from .fwi_history import History
-from .linearised import gradient, gradient_to_velocity
+from .linearised import gradient_to_velocity
 from .misfits import check_misfit
 from .misfits import misfit as evaluate_misfit
-from .propagation import _warn_dispersion, forward
 from .regularisation import Regularisation
+from .solver import Solver, warn_grid_dispersion
 
 logger = logging.getLogger("waveback")
 
@@ -70,8 +71,8 @@ def misfit_gradient(
     model,
     shots,
     data,
-    dt,
-    interpolation="linear",
+    dt=None,
+    interpolation=None,
     *,
     misfit="l2",
     source_estimation=False,
@@ -86,11 +87,14 @@ def misfit_gradient(
     Parameters
     ----------
     model : Model
-    shots : sequence of :class:`waveback.acquisition.Shot`
+    shots : :class:`waveback.acquisition.Survey` or sequence of :class:`~waveback.acquisition.Shot`
+        A survey brings its ``dt`` and ``interpolation`` (its own model is not used).
     data : sequence of (nt, nrec) arrays
         Observed gathers, one per shot.
     dt : float
+        Time step (s); only with a sequence of shots.
     interpolation : {"linear", "sinc"}
+        Default ``"linear"``, or the survey's.
     misfit : {"l2", "correlation", "envelope"}
         The data misfit (:mod:`waveback.misfits`).
     source_estimation : bool or {"shared", "per-shot"}
@@ -123,7 +127,8 @@ def misfit_gradient(
     waveback.executors.ShotFailures
         After the other shots have run, listing each shot that failed and why.
     """
-    shots, data = list(shots), list(data)
+    shots, dt, interpolation = unpack_survey(shots, dt, interpolation)
+    data = list(data)
     if len(shots) != len(data):
         raise ValueError(f"{len(shots)} shots but {len(data)} gathers: give one gather per shot")
     mode = estimation_mode(source_estimation)
@@ -181,33 +186,28 @@ def misfit_gradient_shot(job: MisfitJob, shot, data):
     The shot function of :func:`misfit_gradient` with the shot's own wavelet; the gradient
     is in the model's dtype.
     """
-    modelled = forward(
-        job.model,
-        shot.wavelet,
-        shot.src,
-        shot.rec,
-        job.dt,
-        job.interpolation,
-        time_dispersion_correction=job.time_dispersion_correction,
+    solver = Solver.for_shot(job.model, shot, job.dt, job.interpolation)
+    modelled = solver.forward(
+        shot.wavelet, time_dispersion_correction=job.time_dispersion_correction
     )
     if job.misfit == "l2":  # in the model's dtype, as the residual always was
         residual = modelled - data
         phi = 0.5 * float(np.sum(residual.astype(np.float64) ** 2))
     else:
         phi, residual = evaluate_misfit(job.misfit, modelled, data)
-    return adjoint_source_gradient_shot(job, shot, phi, residual)
+    return adjoint_source_gradient_shot(job, shot, phi, residual, solver)
 
 
-def adjoint_source_gradient_shot(job: MisfitJob, shot, phi, adjoint_source):
-    """``(phi, J^T adjoint_source)`` for one shot: the backward sweep of :func:`misfit_gradient`."""
-    g = gradient(
-        job.model,
+def adjoint_source_gradient_shot(job: MisfitJob, shot, phi, adjoint_source, solver=None):
+    """``(phi, J^T adjoint_source)`` for one shot: the backward sweep of :func:`misfit_gradient`.
+
+    ``solver`` is the shot's :class:`waveback.Solver` when the caller has built it already.
+    """
+    if solver is None:
+        solver = Solver.for_shot(job.model, shot, job.dt, job.interpolation)
+    g, _ = solver.gradient(
         adjoint_source,
         shot.wavelet,
-        shot.src,
-        shot.rec,
-        job.dt,
-        job.interpolation,
         memory=executors.shot_memory(job.memory),
         time_dispersion_correction=job.time_dispersion_correction,
         workspace=job.workspace,
@@ -257,8 +257,8 @@ def fwi(
     model,
     shots,
     data,
-    dt,
-    interpolation="linear",
+    dt=None,
+    interpolation=None,
     *,
     bounds,
     bands=(None,),
@@ -282,11 +282,14 @@ def fwi(
     ----------
     model : Model
         The starting model (its grid, boundary and dtype are kept).
-    shots : sequence of :class:`waveback.acquisition.Shot`
+    shots : :class:`waveback.acquisition.Survey` or sequence of :class:`~waveback.acquisition.Shot`
+        A survey brings its ``dt`` and ``interpolation`` (its own model is not used).
     data : sequence of (nt, nrec) arrays
         Observed gathers, one per shot.
     dt : float
+        Time step (s); only with a sequence of shots.
     interpolation : {"linear", "sinc"}
+        Default ``"linear"``, or the survey's.
     bounds : (float, float)
         Smallest and largest velocity (m/s) allowed; ``dt`` must be stable for the largest.
     bands : sequence of float or None
@@ -350,7 +353,8 @@ def fwi(
         Bad bounds, an unstable ``dt`` or an unknown setting; a ``history`` of another
         inversion, of more iterations, or one that this optimiser does not follow.
     """
-    shots, data = list(shots), [np.asarray(d, dtype=np.float64) for d in data]
+    shots, dt, interpolation = unpack_survey(shots, dt, interpolation)
+    data = [np.asarray(d, dtype=np.float64) for d in data]
     if len(shots) != len(data):
         raise ValueError(f"{len(shots)} shots but {len(data)} gathers: give one gather per shot")
     vmin, vmax = (float(b) for b in bounds)
@@ -387,7 +391,7 @@ def fwi(
 
     slowest = model.with_vp(np.full(model.shape, vmin))  # the dispersion check, once, at vmin
     for wavelet in {s.wavelet.tobytes(): s.wavelet for s in shots}.values():
-        _warn_dispersion(slowest, wavelet, dt)
+        warn_grid_dispersion(slowest, wavelet, dt)
     with executors.resolve(executor) as ex, warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="grid dispersion")
         for b, f_max in enumerate(bands):

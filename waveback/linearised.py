@@ -12,16 +12,10 @@ The absorbing profiles do not depend on ``m`` (``Model.pml_velocity`` is fixed).
 
 from __future__ import annotations
 
-import contextlib
-import logging
-
 import numpy as np
 
-from . import checkpointing, dispersion, footprint, kernels
 from .geometry import check_points
-from .propagation import _check_data, _check_dt, _check_wavelet, _setup, _steps
-
-logger = logging.getLogger("waveback")
+from .solver import Solver, check_wavelet, gradient_plan, require_gradient_memory
 
 
 def born(
@@ -46,31 +40,10 @@ def born(
     ``time_dispersion_correction`` differentiates the corrected :func:`forward` (the same warps
     around the simulation, see :mod:`waveback.dispersion`).
     """
-    if time_dispersion_correction:
-        return dispersion.corrected(
-            lambda w: born(model, dm, w, src, rec, dt, interpolation, progress=progress),
-            _check_wavelet(wavelet),
-            dt,
-        ).astype(model.dtype)
-    run = _setup(model, wavelet, src, rec, dt, interpolation, None)
-    prop, state, nt = run["prop"], run["state"], run["nt"]
-    rec_idx, rec_w = run["rec"]
-    dm = _check_model_field(dm, model, "dm")
-    m = model.pad(model.m).reshape(prop.shape)
-    scatter = np.where(prop.updated_mask(), -model.pad(dm).reshape(prop.shape) / m, 0.0)
-    scatter = scatter.astype(model.dtype)
-    linear = prop.new_state()
-    spare = np.zeros(prop.shape, model.dtype)  # takes u^{n+1}, so u^{n-1} survives the step
-    source = np.zeros(prop.shape, model.dtype)
-    d = np.zeros((nt, rec_idx.shape[0]), model.dtype)
-    for n in _steps(nt, progress):
-        kernels.sample(linear.u, rec_idx, rec_w, d[n])
-        u_old = state.u_prev
-        prop.step(state, run["source_at"](n), out=spare)
-        kernels.scattering(source, scatter, state.u, state.u_prev, u_old, *prop.keep)
-        prop.step(linear, add=source)
-        spare = u_old
-    return d
+    check_wavelet(wavelet)
+    return Solver(model, dt, src, rec, interpolation).born(
+        dm, wavelet, progress=progress, time_dispersion_correction=time_dispersion_correction
+    )
 
 
 def gradient(
@@ -157,87 +130,18 @@ def image_sweep(
     Returns ``(g, illum)``: ``g`` as from :func:`gradient`; ``illum`` the model-shaped
     :math:`\\sum_n (u^n)^2` of the forward (source) wavefield, or None when not asked for.
     """
-    if time_dispersion_correction:
-        residual = _check_data(residual, np.asarray(residual).shape[-1], np.float64)
-        steps = dispersion.simulated_steps(residual.shape[0])
-        residual = dispersion.remove_time_dispersion_adjoint(residual, dt, steps)
-        wavelet = dispersion.add_time_dispersion(_check_wavelet(wavelet), dt, steps)
-    nt, nrec = _check_wavelet(wavelet).shape[0], check_points(rec, model, "rec").shape[0]
-    plan = gradient_plan(model, nt, dt, memory, nrec, illumination)
-    footprint.require(
-        footprint.gradient(plan),
-        "give a memory budget that fits (memory='auto', or a size: checkpointing keeps the "
-        "forward wavefield within it), or use a coarser grid",
-        held=0 if workspace is None else workspace.nbytes,
+    if not time_dispersion_correction:  # refused before the propagator is built
+        nt, nrec = check_wavelet(wavelet).shape[0], check_points(rec, model, "rec").shape[0]
+        require_gradient_memory(gradient_plan(model, nt, dt, memory, nrec, illumination), workspace)
+    return Solver(model, dt, src, rec, interpolation).gradient(
+        residual,
+        wavelet,
+        memory=memory,
+        progress=progress,
+        illumination=illumination,
+        time_dispersion_correction=time_dispersion_correction,
+        workspace=workspace,
     )
-    run = _setup(model, wavelet, src, rec, dt, interpolation, None)
-    prop, state = run["prop"], run["state"]
-    rec_idx, rec_w = run["rec"]
-    residual = _check_data(residual, nrec, model.dtype)
-    if residual.shape[0] != nt:
-        raise ValueError(f"residual has {residual.shape[0]} time samples, the wavelet {nt}")
-    logger.info("gradient: %s", plan)
-    adj_w = prop.receiver_adjoint_weights(rec_idx, rec_w.astype(np.float64))
-    adjoint_state = prop.new_state()
-    image = np.zeros(prop.shape, model.dtype)
-    illum = np.zeros(prop.shape, model.dtype) if illumination else None
-    with _progress_bar(plan.forward_steps + nt, progress, "gradient") as bar:
-
-        def advance(state, n, out=None):
-            prop.step(state, run["source_at"](n), out=out)
-            bar.update()
-
-        for n, u_next, u, u_prev in checkpointing.reversed_fields(
-            prop, state, advance, plan, workspace
-        ):
-            if illumination:
-                kernels.accumulate_square(illum, u)
-            prop.adjoint_step(
-                adjoint_state, (rec_idx, adj_w, residual[n]), image, (u_next, u, u_prev)
-            )
-            bar.update()
-    image = -prop.born_scale() * image
-    g = model.unpad_adjoint(image.reshape(model.padded_shape)).astype(model.dtype)
-    return g, None if illum is None else prop.interior(illum).copy()
-
-
-def gradient_plan(model, nt, dt, memory="auto", nrec=0, illumination=False):
-    """The storage :func:`gradient` (or :func:`image_sweep`) chooses for ``nt`` steps.
-
-    Returns a :class:`waveback.checkpointing.Plan`: full storage or the number of
-    checkpoints, the forward steps executed (recomputation factor) and the predicted peak
-    memory of the arrays (``nrec`` receivers count for the residual; ``illumination`` for the
-    extra field of :func:`image_sweep`).
-    Nothing is allocated: the sizes come from :mod:`waveback.footprint`.
-    """
-    _check_dt(model, dt)
-    field, one_state = footprint.field_bytes(model), footprint.state_bytes(model)
-    extra = nt * nrec * model.dtype.itemsize + (field if illumination else 0)
-    # the forward and adjoint states, w2, the image, u^{n+1} and the residual (and illumination)
-    working = 2 * one_state + 3 * field + extra
-    return checkpointing.plan(nt, field, one_state, working, memory)
-
-
-def _progress_bar(total, progress, desc):
-    if not progress:
-        return contextlib.nullcontext(_NoBar())
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=desc, unit="step", leave=False)
-
-
-class _NoBar:
-    def update(self, n=1):
-        pass
-
-
-def _check_model_field(field, model, name):
-    field = np.asarray(field, dtype=np.float64)
-    if field.shape != model.shape:
-        raise ValueError(f"{name} must have the model's shape {model.shape}, got {field.shape}")
-    if not np.all(np.isfinite(field)):
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return field
 
 
 def gradient_to_velocity(g_m, vp):
@@ -255,9 +159,12 @@ def gradient_to_velocity(g_m, vp):
     Returns
     -------
     ndarray
-        The gradient with respect to ``vp``, float64.
+        The gradient with respect to ``vp``, in the floating dtype of ``g_m`` (computed in
+        float64): float32 for a float32 model's gradient.
     """
-    g_m, vp = np.asarray(g_m, dtype=np.float64), np.asarray(vp, dtype=np.float64)
+    g_m = np.asarray(g_m)
+    dtype = g_m.dtype if np.issubdtype(g_m.dtype, np.floating) else np.dtype(np.float64)
+    g_m, vp = g_m.astype(np.float64), np.asarray(vp, dtype=np.float64)
     if g_m.shape != vp.shape:
         raise ValueError(f"g_m {g_m.shape} and vp {vp.shape} must have the same shape")
-    return -2.0 * g_m / vp**3
+    return (-2.0 * g_m / vp**3).astype(dtype)

@@ -1,4 +1,4 @@
-"""Forward propagation: the leapfrog time loop of the constant-density acoustic equation.
+"""Propagation: one leapfrog time step of the constant-density acoustic equation, and its transpose.
 
 Solves :math:`m\\,\\partial_t^2 u - \\nabla^2 u = s` with :math:`m = 1/v_p^2` (SI units: u in
 pressure units per unit source, x in m, t in s) by
@@ -14,21 +14,24 @@ Time convention: ``u`` is zero before the first step (``u^0 = u^{-1} = 0``); wav
 enters the update that produces :math:`u^{n+1}`; ``d[n]`` samples :math:`u^n` at ``t_n = n dt``.
 An initial-pressure source sets :math:`u^0 = p_0` with zero initial velocity
 (:math:`u^{-1} = u^{1}`, i.e. :math:`u^{-1} = p_0 + \\tfrac12\\Delta t^2 v^2 L p_0`).
+
+:class:`Propagator` holds the coefficients of one ``(model, dt)`` pair with the step
+(:meth:`Propagator.step`) and its exact transpose (:meth:`Propagator.adjoint_step`) side by
+side; the time loops of the forward, adjoint, Born and gradient maps of a shot are the
+methods of :class:`waveback.solver.Solver`.
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numba
 import numpy as np
 
-from . import cpml_kernels, dispersion, footprint, kernels
+from . import cpml_kernels, kernels
 from .boundaries import cpml_coefficients, layer_depth, sponge_factor
-from .geometry import check_points, point_stencils
 from .stencils import first_derivative_coefficients, second_derivative_coefficients
-from .wavelets import check_time_step, max_frequency
+from .wavelets import check_time_step
 
 #: Points per wavelength at the wavelet's highest significant frequency below which the
 #: dispersion of each Laplacian order becomes visible (about 1 % phase error).
@@ -56,7 +59,7 @@ class Propagator:
     """
 
     def __init__(self, model, dt):
-        dt = _check_dt(model, dt)
+        dt = check_dt(model, dt)
         self.model, self.dt = model, dt
         dtype = model.dtype
         self.shape = _shape3(model.padded_shape)
@@ -275,308 +278,8 @@ class Propagator:
         return padded.reshape(self.model.padded_shape)[self.model.interior]
 
 
-def forward(
-    model,
-    wavelet,
-    src,
-    rec,
-    dt,
-    interpolation="linear",
-    *,
-    initial_pressure=None,
-    snapshots=None,
-    progress=False,
-    time_dispersion_correction=False,
-):
-    """Model receiver data: the pressure at ``rec`` from point sources at ``src``.
-
-    Parameters
-    ----------
-    model : Model
-    wavelet : (nt,) or (nt, nsrc) array_like
-        Source time functions sampled at ``t_n = n dt``; a 1D wavelet drives every source. Its
-        length sets the number of time steps ``nt`` (for a pure initial-pressure run pass
-        ``np.zeros(nt)`` and ``src=None``).
-    src : (nsrc, ndim) array_like or None
-        Source positions (m), z first, in the model's frame (``vp[0, 0]`` sits at
-        ``model.origin``).
-    rec : (nrec, ndim) array_like
-        Receiver positions (m).
-    dt : float
-        Time step (s).
-    interpolation : {"linear", "sinc"}
-        Off-grid scheme for sources and receivers.
-    initial_pressure : model-shaped array_like, optional
-        ``u(0) = p0`` with zero initial velocity (photoacoustics); adds to any point sources.
-    snapshots : sequence of int, optional
-        Time indices ``n`` at which to also return the model-shaped wavefield :math:`u^n`.
-    progress : bool
-        Show a progress bar over time steps.
-    time_dispersion_correction : bool
-        Remove the leapfrog's time dispersion (:mod:`waveback.dispersion`): the wavelet is
-        pre-warped, ``simulated_steps(nt)`` steps are run and the traces are post-warped, so
-        only the spatial error is left. Not with ``snapshots``.
-
-    Returns
-    -------
-    d : (nt, nrec) ndarray
-        ``d[n]`` is the pressure at the receivers at ``t_n``, in the model's dtype.
-    fields : (len(snapshots), *model.shape) ndarray
-        Only when ``snapshots`` is given: returned as ``(d, fields)``.
-    """
-    if time_dispersion_correction:
-        if snapshots is not None:
-            raise ValueError(
-                "snapshots cannot be corrected for time dispersion: run without "
-                "time_dispersion_correction to get them"
-            )
-        return dispersion.corrected(
-            lambda w: forward(
-                model,
-                w,
-                src,
-                rec,
-                dt,
-                interpolation,
-                initial_pressure=initial_pressure,
-                progress=progress,
-            ),
-            _check_wavelet(wavelet),
-            dt,
-        ).astype(model.dtype)
-    footprint.require(
-        footprint.forward(
-            model,
-            _check_wavelet(wavelet).shape[0],
-            check_points(rec, model, "rec").shape[0],
-            0 if snapshots is None else len(snapshots),
-        ),
-        "use a coarser grid or a smaller model, or fewer snapshots",
-    )
-    run = _setup(model, wavelet, src, rec, dt, interpolation, initial_pressure)
-    prop, state, nt = run["prop"], run["state"], run["nt"]
-    rec_idx, rec_w = run["rec"]
-    d = np.zeros((nt, rec_idx.shape[0]), model.dtype)
-    wanted = {} if snapshots is None else {int(n): i for i, n in enumerate(snapshots)}
-    if any(not 0 <= n < nt for n in wanted):
-        raise ValueError(f"snapshots must be time indices in [0, {nt}), got {list(snapshots)}")
-    if len(wanted) != (0 if snapshots is None else len(snapshots)):
-        raise ValueError(f"snapshots must be distinct time indices, got {list(snapshots)}")
-    fields = np.zeros((len(wanted),) + model.shape, model.dtype)
-    for n in _steps(nt, progress):
-        kernels.sample(state.u, rec_idx, rec_w, d[n])
-        if n in wanted:
-            fields[wanted[n]] = prop.interior(state.u)
-        prop.step(state, run["source_at"](n))
-    return d if snapshots is None else (d, fields)
-
-
-def adjoint(
-    model,
-    data,
-    src,
-    rec,
-    dt,
-    interpolation="linear",
-    *,
-    progress=False,
-    time_dispersion_correction=False,
-):
-    """Exact transpose of :func:`forward`'s map from wavelets ``(nt, nsrc)`` to data ``(nt, nrec)``.
-
-    Back-propagates ``data`` from the receivers in reversed time (the same leapfrog, CPML and
-    free surface, transposed step by step; see :meth:`Propagator.adjoint_step`) and reads the
-    adjoint field at the sources, so that ``<forward(w), d> == <w, adjoint(d)>`` to rounding.
-
-    Parameters
-    ----------
-    model, src, rec, dt, interpolation
-        As for :func:`forward`.
-    data : (nt, nrec) array_like
-        Data (or residual) to back-propagate.
-    progress : bool
-        Show a progress bar over time steps.
-    time_dispersion_correction : bool
-        The exact transpose of :func:`forward` with the correction.
-
-    Returns
-    -------
-    (nt, nsrc) ndarray
-        The adjoint source time functions, in the model's dtype.
-    """
-    if time_dispersion_correction:
-        return dispersion.corrected_adjoint(
-            lambda d: adjoint(model, d, src, rec, dt, interpolation, progress=progress),
-            _check_data(data, np.asarray(data).shape[-1], np.float64),
-            dt,
-        ).astype(model.dtype)
-    prop = Propagator(model, dt)
-    src_pts = check_points(src, model, "src")
-    src_idx, src_w = point_stencils(src_pts, model, interpolation)
-    src_w = prop.source_adjoint_weights(src_idx, src_w)
-    out = []
-
-    def read_sources(state, n):
-        out.append(np.zeros(src_pts.shape[0], model.dtype))
-        kernels.sample(state.u, src_idx, src_w, out[-1])
-
-    _backpropagate(prop, data, rec, interpolation, read_sources, progress)
-    return np.array(out[::-1]).reshape(-1, src_pts.shape[0])
-
-
-def adjoint_initial_pressure(
-    model,
-    data,
-    rec,
-    dt,
-    interpolation="linear",
-    *,
-    progress=False,
-    time_dispersion_correction=False,
-):
-    """Exact transpose of the map ``initial_pressure -> data`` of :func:`forward`.
-
-    Returns the model-shaped adjoint of ``p0`` for back-propagated ``data`` ``(nt, nrec)``:
-    the time-reversal image of photoacoustics, exactly consistent with the forward model,
-    including the zero-initial-velocity start :math:`u^{-1} = (u^0 + T u^0) / 2` (``T`` one
-    source-free step with empty CPML memory), whose transpose is one more adjoint step. With
-    ``time_dispersion_correction`` the transpose of the corrected map.
-    """
-    if time_dispersion_correction:
-        data = _check_data(data, np.asarray(data).shape[-1], np.float64)
-        steps = dispersion.simulated_steps(data.shape[0])
-        data = dispersion.remove_time_dispersion_adjoint(data, dt, steps)
-        return adjoint_initial_pressure(model, data, rec, dt, interpolation, progress=progress)
-    prop = Propagator(model, dt)
-    state = _backpropagate(prop, data, rec, interpolation, None, progress)
-    q_minus, q_zero = state.u, state.u_prev
-    keep = prop.sponge_field()
-    q_t = np.where(prop.updated_mask(), -(2 * keep - 1) * q_zero, 0.0).astype(model.dtype)
-    if model.free_surface:  # the adjoint variable carries its mirror image, as in the loop
-        kernels.mirror_free_surface(q_t, model.halo)
-    start = prop.new_state()
-    start.u[...] = q_t
-    prop.adjoint_step(start)
-    total = q_minus + 0.5 * (q_t + start.u - (2 * keep - 1) * q_t)
-    lam = total / (prop.w2 * keep)
-    return prop.interior(lam).astype(model.dtype)
-
-
-def _backpropagate(prop, data, rec, interpolation, read, progress):
-    """Run the adjoint time loop from ``nt - 1`` down to 0, calling ``read(state, n)`` first."""
-    model = prop.model
-    rec_pts = check_points(rec, model, "rec")
-    data = _check_data(data, rec_pts.shape[0], model.dtype)
-    rec_idx, rec_w = point_stencils(rec_pts, model, interpolation)
-    rec_w = prop.receiver_adjoint_weights(rec_idx, rec_w)
-    state = prop.new_state()
-    for n in _steps(data.shape[0], progress, reverse=True):
-        if read is not None:
-            read(state, n)
-        prop.adjoint_step(state, (rec_idx, rec_w, data[n]))
-    return state
-
-
-def _check_wavelet(wavelet):
-    if wavelet is None:
-        raise ValueError(
-            "wavelet is required: give (nt,) or (nt, nsrc) samples; for a pure "
-            "initial-pressure run pass np.zeros(nt) and src=None"
-        )
-    wavelet = np.asarray(wavelet, dtype=np.float64)
-    if wavelet.ndim not in (1, 2) or wavelet.shape[0] < 1:
-        raise ValueError(f"wavelet must have shape (nt,) or (nt, nsrc), got {wavelet.shape}")
-    if not np.all(np.isfinite(wavelet)):
-        raise ValueError("wavelet contains NaN or infinite samples")
-    return wavelet
-
-
-def _check_data(data, nrec, dtype):
-    data = np.asarray(data)
-    if data.ndim != 2 or data.shape[1] != nrec or data.shape[0] < 1:
-        raise ValueError(f"data must have shape (nt, nrec) = (nt, {nrec}), got {data.shape}")
-    if not np.all(np.isfinite(data)):
-        raise ValueError("data contain NaN or infinite samples")
-    return np.ascontiguousarray(data, dtype=dtype)
-
-
-def _setup(model, wavelet, src, rec, dt, interpolation, initial_pressure):
-    """Validate the inputs of a propagation and build its propagator, state and stencils."""
-    rec = check_points(rec, model, "rec")
-    wavelet = _check_wavelet(wavelet)
-    nt = wavelet.shape[0]
-    prop = Propagator(model, dt)
-    src_stencil = None
-    if src is not None:
-        src = check_points(src, model, "src")
-        amps = (
-            np.broadcast_to(wavelet.reshape(nt, -1), (nt, src.shape[0]))
-            if wavelet.ndim == 1
-            else wavelet
-        )
-        if amps.shape[1] != src.shape[0]:
-            raise ValueError(
-                f"wavelet has {amps.shape[1]} columns but there are {src.shape[0]} sources; give "
-                f"one wavelet (nt,) for all or one column per source (nt, nsrc)"
-            )
-        idx, w = point_stencils(src, model, interpolation)
-        src_stencil = (idx, prop.source_weights(idx, w))
-        amps = np.ascontiguousarray(amps, dtype=model.dtype)
-        _warn_dispersion(model, wavelet, dt)
-    elif initial_pressure is None:
-        raise ValueError(
-            "nothing to propagate: give src positions for the wavelet, or initial_pressure"
-        )
-    idx, w = point_stencils(rec, model, interpolation)
-    state = prop.new_state()
-    if initial_pressure is not None:
-        _set_initial_pressure(prop, state, initial_pressure)
-
-    def source_at(n):
-        return None if src_stencil is None else (*src_stencil, amps[n])
-
-    return {
-        "prop": prop,
-        "state": state,
-        "nt": nt,
-        "rec": (idx, w.astype(model.dtype)),
-        "source_at": source_at,
-    }
-
-
-def _set_initial_pressure(prop, state, p0):
-    """``u^0 = p0`` and ``u^{-1} = p0 + dt² v² L p0 / 2`` (zero initial velocity)."""
-    model = prop.model
-    p0 = np.asarray(p0, dtype=np.float64)
-    if p0.shape != model.shape:
-        raise ValueError(
-            f"initial_pressure must have the model's shape {model.shape}, got {p0.shape}"
-        )
-    if not np.all(np.isfinite(p0)):
-        raise ValueError("initial_pressure contains NaN or infinite values")
-    u0 = prop.embed(p0)
-    if model.free_surface:
-        kernels.mirror_free_surface(u0, model.halo)
-    tmp = prop.new_state()
-    tmp.u[...] = u0
-    tmp.u_prev[...] = u0
-    prop.step(tmp)
-    state.u[...] = u0
-    state.u_prev[...] = 0.5 * (u0 + tmp.u)
-
-
-def _steps(nt, progress, reverse=False):
-    steps = range(nt - 1, -1, -1) if reverse else range(nt)
-    if not progress:
-        return steps
-    from tqdm.auto import tqdm
-
-    return tqdm(
-        steps, desc="adjoint time steps" if reverse else "time steps", unit="step", leave=False
-    )
-
-
-def _check_dt(model, dt) -> float:
+def check_dt(model, dt) -> float:
+    """``dt`` as a float, refused with the stable limit when above ``model.critical_dt()``."""
     dt = check_time_step(dt)
     limit = model.critical_dt()
     if dt > limit:
@@ -587,22 +290,6 @@ def _check_dt(model, dt) -> float:
             f"is {limit:.6g} s; use dt <= {limit:.6g} (e.g. {0.9 * limit:.3g})"
         )
     return dt
-
-
-def _warn_dispersion(model, wavelet, dt):
-    fmax = max_frequency(wavelet, dt)
-    if fmax <= 0:
-        return
-    ppw = float(model.vp.min()) / (fmax * max(model.spacing))
-    need = MIN_POINTS_PER_WAVELENGTH[model.space_order]
-    if ppw < need:
-        warnings.warn(
-            f"grid dispersion: the wavelet has energy up to {fmax:.4g} Hz, where the slowest "
-            f"velocity {float(model.vp.min()):.4g} m/s gives only {ppw:.2f} points per wavelength "
-            f"(space_order={model.space_order} needs about {need}); refine the grid to "
-            f"h <= {float(model.vp.min()) / (fmax * need):.4g} m or lower the frequency",
-            stacklevel=4,
-        )
 
 
 def _dilate(mask, r):

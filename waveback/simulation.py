@@ -1,6 +1,6 @@
 """Simulating a survey: every shot's forward modelling, in parallel over shots.
 
-Each shot is one call of :func:`waveback.forward` (see :mod:`waveback.propagation` for the
+Each shot is one call of :meth:`waveback.Solver.forward` (see :mod:`waveback.propagation` for the
 equation, the discretisation and the source scaling) with the survey's model, time step and
 interpolation, which travel to each worker once as a :class:`ForwardJob`. Results are handed
 to a callback as each shot finishes (in any order), e.g. to commit it to a
@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import dispersion, executors, footprint
-from .propagation import forward
+from .solver import Solver
 
 
 @dataclass(frozen=True)
@@ -46,13 +46,8 @@ def forward_shot(job: ForwardJob, shot):
 
     The shot function of :func:`simulate` (module-level, so that workers can import it).
     """
-    return forward(
-        job.model,
+    return Solver.for_shot(job.model, shot, job.dt, job.interpolation).forward(
         shot.wavelet,
-        shot.src,
-        shot.rec,
-        job.dt,
-        job.interpolation,
         snapshots=job.snapshots,
         progress=job.progress,
         time_dispersion_correction=job.time_dispersion_correction,

@@ -52,7 +52,7 @@ from scipy.fft import irfft, next_fast_len, rfft
 
 from . import executors
 from .misfits import misfit as evaluate_misfit
-from .propagation import forward
+from .solver import forward
 from .wavelets import ricker
 
 #: Relative stabilisation :math:`\epsilon` of the least-squares filter.
