@@ -18,7 +18,7 @@ import warnings
 import numpy as np
 
 import waveback as wb
-from waveback.analytic import analytic_trace
+from waveback.verification.analytic import analytic_trace
 
 C, F0 = 1500.0, 15.0
 

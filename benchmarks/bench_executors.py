@@ -33,7 +33,7 @@ SHOTS, TRIVIAL = 16, 64
 def survey(nt):
     """The B2D model and 16 surface shots evenly along x, every receiver on the surface."""
     import waveback as wb
-    from waveback.acquisition import Shot, Survey
+    from waveback.data.acquisition import Shot, Survey
 
     model, wavelet, src, rec = build("B2D", "sponge")
     width = (model.shape[1] - 1) * SPACING
@@ -58,8 +58,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=3, help="runs per configuration")
     parser.add_argument("--rtm", action="store_true", help="also time RTM of the 16 shots")
     args = parser.parse_args()
-    from waveback.executors import make_executor
-    from waveback.simulation import ForwardJob, forward_shot
+    from waveback.workflows.executors import make_executor
+    from waveback.workflows.simulation import ForwardJob, forward_shot
 
     sv, wb = survey(args.nt)
     trivial = ForwardJob(sv.model, sv.dt)

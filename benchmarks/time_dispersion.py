@@ -24,8 +24,8 @@ import warnings
 import numpy as np
 
 import waveback as wb
-from waveback.analytic import analytic_trace
-from waveback.dispersion import corrected, simulated_steps
+from waveback.physics.dispersion import corrected, simulated_steps
+from waveback.verification.analytic import analytic_trace
 
 C, F0, H, T_END = 1500.0, 15.0, 5.0, 0.3
 TARGET = 1e-3

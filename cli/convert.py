@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from waveback import io, segy
-from waveback.model import Model
+from waveback.data import files, segy
+from waveback.physics.model import Model
 
 
 @click.command()
@@ -58,21 +58,21 @@ def convert(
     if segy.is_segy(source):
         if as_model or segy.is_segy_model(source):
             vp, h, origin = segy.read_segy_model(source, list(spacing) or None)
-            io.write_model(target, Model(vp, h, origin), command=command)
+            files.write_model(target, Model(vp, h, origin), command=command)
         else:
             shots = segy.import_segy_shots(source, datum)
             parameters = json.dumps({"datum": datum, "field_records": shots.field_records})
-            io.write_shots(
+            files.write_shots(
                 target, shots.survey, shots.gathers, command=command, parameters=parameters
             )
     else:
-        kind = io.file_format(source)
-        if kind == io.MODEL:
-            model = io.read_model(source)
+        kind = files.file_format(source)
+        if kind == files.MODEL:
+            model = files.read_model(source)
             segy.write_segy_model(target, model.vp, model.spacing, model.origin)
-        elif kind == io.SHOTS:
-            survey = io.read_survey(source)
-            gathers = (io.read_gather(source, i) for i in range(len(survey.shots)))
+        elif kind == files.SHOTS:
+            survey = files.read_survey(source)
+            gathers = (files.read_gather(source, i) for i in range(len(survey.shots)))
             records = _field_records(source, len(survey.shots))
             segy.write_segy_shots(target, survey, gathers, records, datum)
         else:
@@ -84,7 +84,7 @@ def convert(
 def _field_records(path: Path, nshots: int) -> list | None:
     """The SEG-Y field record numbers that ``convert`` stored in a shot file, if any."""
     try:
-        parameters = json.loads(io.read_provenance(path).get("parameters") or "{}")
+        parameters = json.loads(files.read_provenance(path).get("parameters") or "{}")
     except json.JSONDecodeError:
         return None
     records = parameters.get("field_records") if isinstance(parameters, dict) else None

@@ -17,8 +17,8 @@ import numpy as np
 from scipy.ndimage import gaussian_filter
 
 import waveback as wb
-from waveback import io
-from waveback.imaging import depth_mute
+from waveback.data import files
+from waveback.workflows.imaging import depth_mute
 
 from .plots import plot_gather, plot_image, plot_wavefield
 from .simulate import resolve_scene, run_scene
@@ -41,8 +41,8 @@ def migrate(survey, gathers, progress: bool = True) -> np.ndarray:
     it (the direct wave), images every shot, divides the stack by the source illumination
     and applies the Laplacian filter against the low-wavenumber backscattering artefacts;
     the acquisition's near field, where the source's own artefacts dominate, is then muted
-    (:func:`waveback.imaging.depth_mute`: zero down to :data:`MUTE_DEPTH` below the deepest
-    source, tapered over the next :data:`MUTE_DEPTH`).
+    (:func:`waveback.workflows.imaging.depth_mute`: zero down to :data:`MUTE_DEPTH` below the
+    deepest source, tapered over the next :data:`MUTE_DEPTH`).
     """
     model = survey.model
     vp = gaussian_filter(model.vp.astype(np.float64), SMOOTHING_POINTS, mode="nearest")
@@ -93,25 +93,25 @@ def demo(ctx: click.Context, output: Path, size: str, overwrite: bool) -> None:
     scene = resolve_scene(SIZES[size])
     survey = scene.survey
     log.info("demo %s: %r, dt = %.4g s, nt = %d", size, survey.model, survey.dt, survey.nt)
-    files = [out / name for name in FILES]
+    paths = [out / name for name in FILES]
     command = shlex.join(["waveback", "demo", "--size", size, "-o", str(output)])
     run_scene(
         scene,
-        files[0],
+        paths[0],
         command=command,
         snapshots=SNAPSHOTS,
         overwrite=overwrite,
         progress=not quiet,
     )
     middle = len(survey.shots) // 2
-    gathers = [io.read_gather(files[0], i) for i in range(len(survey.shots))]
-    plot_gather(files[1], survey, gathers[middle], middle)
-    indices, fields = io.read_wavefield(files[0], middle)
-    plot_wavefield(files[2], survey, fields, indices, middle)
+    gathers = [files.read_gather(paths[0], i) for i in range(len(survey.shots))]
+    plot_gather(paths[1], survey, gathers[middle], middle)
+    indices, fields = files.read_wavefield(paths[0], middle)
+    plot_wavefield(paths[2], survey, fields, indices, middle)
     image = migrate(survey, gathers, progress=not quiet)
     model = survey.model
-    io.write_image(
-        files[3],
+    files.write_image(
+        paths[3],
         image.astype(np.float32),
         model.spacing,
         model.origin,
@@ -121,14 +121,14 @@ def demo(ctx: click.Context, output: Path, size: str, overwrite: bool) -> None:
         parameters=scene.text,
     )
     plot_image(
-        files[4],
-        io.read_image(files[3]),
+        paths[4],
+        files.read_image(paths[3]),
         "reverse-time migration (smoothed velocity)",
         survey,
     )
     if not quiet:
         shape = " x ".join(map(str, model.shape))
-        click.echo(f"wrote {', '.join(str(f) for f in files)}")
+        click.echo(f"wrote {', '.join(str(f) for f in paths)}")
         click.echo(
             f"{len(survey.shots)} shot(s) on a {shape} grid, {len(survey.shots[0].rec)} "
             f"receivers, nt = {survey.nt} samples at dt = {survey.dt * 1e3:.4g} ms "

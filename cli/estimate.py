@@ -13,7 +13,7 @@ import click
 import numpy as np
 
 import waveback as wb
-from waveback import io
+from waveback.data import files
 
 from .options import model_option, output_option
 from .outputs import check_output, hold_lock
@@ -27,7 +27,7 @@ FORMAT = "waveback-wavelet"
 
 def write_wavelet(path: Path, wavelet: np.ndarray, dt: float, command="", parameters="") -> None:
     """Write ``wavelet`` ``(nt,)`` atomically to :data:`DATASET` of ``path``, with ``dt`` (s)."""
-    with io.atomic_h5(path, FORMAT, command, parameters) as f:
+    with files.atomic_h5(path, FORMAT, command, parameters) as f:
         data = f.create_dataset(DATASET, data=np.asarray(wavelet, dtype=np.float64))
         data.attrs["dt"] = float(dt)
         data.attrs["units"] = "source amplitude, sample n at t = n dt"
@@ -66,8 +66,8 @@ def wavelet(ctx, shots, model_path, output, band_limit, reference, plot_path, ov
     """
     check_output(output, overwrite)
     hold_lock(ctx, output)
-    survey = io.read_survey(shots)
-    gathers = [io.read_gather(shots, i) for i in range(len(survey.shots))]
+    survey = files.read_survey(shots)
+    gathers = [files.read_gather(shots, i) for i in range(len(survey.shots))]
     model = load_model(model_path, survey)
     ref = None if reference is None else load_wavelet(reference, survey.dt, survey.nt)
     w = wb.estimate_wavelet(

@@ -3,7 +3,7 @@
 The image is :func:`waveback.rtm` of every shot, stacked: the exact adjoint of the Born
 operator applied to the data after the direct wave is removed, divided by the source
 illumination, Laplacian-filtered (each step optional) and, if asked, muted above a depth
-(:func:`waveback.imaging.depth_mute`). It is written atomically with its provenance.
+(:func:`waveback.workflows.imaging.depth_mute`). It is written atomically with its provenance.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from pathlib import Path
 import click
 
 import waveback as wb
-from waveback import io
-from waveback.imaging import depth_mute
+from waveback.data import files
+from waveback.workflows.imaging import depth_mute
 
 from .options import model_option, output_option
 from .outputs import check_output, hold_lock
@@ -171,7 +171,7 @@ def image(
     if mute is not None:
         result = depth_mute(result, model.spacing, model.origin, *mute)
     description = describe(model_path, direct, illumination, laplacian, tdc, mute)
-    io.write_image(
+    files.write_image(
         output,
         result.astype(model.dtype),
         model.spacing,

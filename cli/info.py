@@ -6,14 +6,14 @@ from pathlib import Path
 
 import click
 
-from waveback import io, segy
+from waveback.data import files, segy
 
 
 def describe(path: Path) -> list[str]:
     """Lines that summarise the file at ``path`` (waveback HDF5 or SEG-Y)."""
     if segy.is_segy(path):
         return _describe_segy(path)
-    meta = io.read_provenance(path)
+    meta = files.read_provenance(path)
     lines = [
         f"{path}: {meta['format']}, format version {meta['format_version']}",
         f"written by waveback {meta.get('waveback_version', '?')} on {meta.get('created', '?')}",
@@ -21,20 +21,20 @@ def describe(path: Path) -> list[str]:
     if meta.get("command"):
         lines.append(f"command: {meta['command']}")
     kind = meta["format"]
-    if kind == io.IMAGE:
-        image = io.read_image(path)
+    if kind == files.IMAGE:
+        image = files.read_image(path)
         lines.append(f"image: {_grid(image.data.shape, image.spacing, image.origin)}")
         lines.append(f"description: {image.description}")
         return lines
-    if kind == io.MODEL:
-        lines.append(_model(io.read_model(path)))
-        curve = io.read_misfit(path)
+    if kind == files.MODEL:
+        lines.append(_model(files.read_model(path)))
+        curve = files.read_misfit(path)
         if curve is not None:
             lines.append(_inversion(curve))
         return lines
-    survey = io.read_survey(path)
+    survey = files.read_survey(path)
     lines.append(_model(survey.model) if survey.model is not None else "model: none")
-    corrected = ", time dispersion corrected" if io.read_time_dispersion_correction(path) else ""
+    corrected = ", time dispersion corrected" if files.read_time_dispersion_correction(path) else ""
     lines.append(
         f"time: nt = {survey.nt} samples at dt = {survey.dt:.6g} s ({survey.time[-1]:.6g} s)"
         f"{corrected}"

@@ -20,11 +20,11 @@ import click
 import numpy as np
 
 import waveback as wb
-from waveback import io
-from waveback.misfits import MISFITS
-from waveback.preconditioning import PRECONDITIONERS
-from waveback.regularisation import KINDS, Regularisation
-from waveback.stencils import critical_dt
+from waveback.data import files
+from waveback.physics.stencils import critical_dt
+from waveback.workflows.misfits import MISFITS
+from waveback.workflows.preconditioning import PRECONDITIONERS
+from waveback.workflows.regularisation import KINDS, Regularisation
 
 from .options import model_option, output_option
 from .outputs import check_output, check_writable, hold_lock
@@ -81,7 +81,8 @@ def parse_bands(text: str, dt: float) -> tuple:
 
 
 def parse_regularisation(text: str | None):
-    """``--regularisation KIND:WEIGHT`` as a :class:`waveback.regularisation.Regularisation`."""
+    """``--regularisation KIND:WEIGHT`` as a
+    :class:`~waveback.workflows.regularisation.Regularisation`."""
     if text is None:
         return None
     kind, _, weight = text.partition(":")
@@ -138,9 +139,10 @@ def velocity_bounds(model, dt: float, vmin, vmax) -> tuple[float, float, bool]:
     return float(vmin), float(vmax), limited
 
 
-def misfit_curve(result, bands) -> io.MisfitCurve:
-    """The :class:`waveback.io.MisfitCurve` of an :class:`waveback.inversion.FWIResult`."""
-    return io.MisfitCurve(
+def misfit_curve(result, bands) -> files.MisfitCurve:
+    """The :class:`~waveback.data.files.MisfitCurve` of a
+    :class:`~waveback.workflows.inversion.FWIResult`."""
+    return files.MisfitCurve(
         np.asarray(result.misfit, dtype=np.float64),
         np.asarray(result.band, dtype=np.int64),
         np.asarray(result.initial_misfit, dtype=np.float64),
@@ -148,7 +150,7 @@ def misfit_curve(result, bands) -> io.MisfitCurve:
     )
 
 
-def band_summaries(curve: io.MisfitCurve) -> list[str]:
+def band_summaries(curve: files.MisfitCurve) -> list[str]:
     """One line per band: its misfit at the start and after its last iteration."""
     lines = []
     for b, initial in enumerate(curve.initial_misfit):
@@ -338,7 +340,7 @@ def invert(
     except KeyboardInterrupt:
         raise KeyboardInterrupt(f"run the same command again to resume from {saved}") from None
     curve = misfit_curve(result, band_limits)
-    io.write_model(
+    files.write_model(
         output,
         model.with_vp(result.vp),
         command=command_line(ctx),

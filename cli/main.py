@@ -139,7 +139,7 @@ def check(ctx, as_json, ndim, boundary, free_surface, interpolation, no_linearis
     the chosen values (others: all). Each case is announced on stderr as it starts (not with
     -q). Exits with status 1 if any check fails.
     """
-    from waveback.checks import option_matrix, run_checks
+    from waveback.verification.checks import option_matrix, run_checks
 
     cases = None
     if ndim or boundary or free_surface or interpolation:

@@ -13,8 +13,8 @@ from pathlib import Path
 import click
 import numpy as np
 
-from waveback import io
-from waveback.model import Model
+from waveback.data import files
+from waveback.physics.model import Model
 
 from .options import output_option
 from .outputs import check_output, hold_lock
@@ -80,9 +80,9 @@ def model(
         raise ValueError("--origin goes with --spacing; --like takes the origin of its file")
     check_output(output, overwrite)
     hold_lock(ctx, output)
-    grid = io.read_model(like) if like is not None else grid_model(vp_path, spacing, origin)
+    grid = files.read_model(like) if like is not None else grid_model(vp_path, spacing, origin)
     result = read_velocity(vp_path, grid, str(vp_path))
-    io.write_model(output, result, command=command_line(ctx), parameters=parameters(ctx))
+    files.write_model(output, result, command=command_line(ctx), parameters=parameters(ctx))
     if not ctx.obj["quiet"]:
         spacing_text = " x ".join(f"{h:g}" for h in result.spacing)
         click.echo(

@@ -3,7 +3,7 @@
 ``simulate``, ``image`` and ``invert`` spend minutes to hours before they write; each first
 checks that its output can be written (its directory exists, or is created, and accepts new
 files; an existing output is only replaced with ``--overwrite``) and then holds the output's
-lock (:mod:`waveback.locking`) until the command ends, so that a second run on the same output
+lock (:mod:`waveback.data.locking`) until the command ends, so that a second run on the same output
 is refused at once, naming the run that holds it.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from waveback.locking import locked
+from waveback.data.locking import locked
 
 
 def check_writable(path: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from matplotlib.backend_bases import FigureCanvasBase
 
-from waveback import io, segy
+from waveback.data import files, segy
 
 from .plots import (
     GATHER_PERCENTILE,
@@ -58,28 +58,28 @@ def plot(ctx, file: Path, output: Path, shot, wavefield: bool, model_only: bool,
         i = _shot(shot, len(survey.shots))
         plot_gather(output, survey, gathers[i], i, clip)
     else:
-        kind = io.file_format(file)
-        if kind == io.MODEL:
-            curve = io.read_misfit(file)
+        kind = files.file_format(file)
+        if kind == files.MODEL:
+            curve = files.read_misfit(file)
             if curve is None:
-                plot_model(output, io.read_model(file))
+                plot_model(output, files.read_model(file))
             else:
-                plot_inversion(output, io.read_model(file), curve)
-        elif kind == io.IMAGE:
-            image = io.read_image(file)
+                plot_inversion(output, files.read_model(file), curve)
+        elif kind == files.IMAGE:
+            image = files.read_image(file)
             plot_image(output, image, image.description or "image", percentile=clip)
         else:
-            survey = io.read_survey(file)
+            survey = files.read_survey(file)
             i = _shot(shot, len(survey.shots))
             if model_only:
                 if survey.model is None:
                     raise ValueError(f"{file} holds no velocity model")
                 plot_model(output, survey.model, survey)
             elif wavefield:
-                indices, fields = io.read_wavefield(file, i)
+                indices, fields = files.read_wavefield(file, i)
                 plot_wavefield(output, survey, fields, indices, i)
             else:
-                plot_gather(output, survey, io.read_gather(file, i), i, clip)
+                plot_gather(output, survey, files.read_gather(file, i), i, clip)
     if not ctx.obj["quiet"]:
         click.echo(f"wrote {output}")
 

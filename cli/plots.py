@@ -73,7 +73,7 @@ def plot_model(path: Path, model, survey=None) -> Figure:
 
 
 def plot_inversion(path: Path, model, curve) -> Figure:
-    """An inverted model beside its misfit curve (``waveback.io.MisfitCurve``), log scale.
+    """An inverted model beside its misfit curve (``waveback.data.files.MisfitCurve``), log scale.
 
     Iterations are counted over all bands; each band's line starts at the misfit of its
     starting model (the low-passed data of a new band have a misfit of their own).
@@ -167,7 +167,7 @@ def plot_wavefield(path: Path, survey, fields: np.ndarray, indices, shot: int) -
 def plot_image(
     path: Path, image, title: str = "image", survey=None, percentile: float = GATHER_PERCENTILE
 ) -> Figure:
-    """An image (``waveback.io.Image``), with the sources of ``survey`` if given.
+    """An image (``waveback.data.files.Image``), with the sources of ``survey`` if given.
 
     The grey scale is clipped at the ``percentile`` of the image's absolute values (of the
     section shown), as gathers are.

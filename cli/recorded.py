@@ -16,10 +16,11 @@ import click
 import numpy as np
 
 import waveback as wb
-from waveback import dispersion, footprint, io
-from waveback.acquisition import Survey, with_wavelet
-from waveback.checkpointing import DEFAULT_FRACTION, available_memory, parse_memory
-from waveback.model import Model
+from waveback.data import files
+from waveback.data.acquisition import Survey, with_wavelet
+from waveback.physics import dispersion, footprint
+from waveback.physics.checkpointing import DEFAULT_FRACTION, available_memory, parse_memory
+from waveback.physics.model import Model
 
 from .velocity import read_velocity
 from .wavelet import load_wavelet
@@ -37,7 +38,7 @@ def load_recorded(path: Path, wavelet: str | None) -> tuple[Survey, list[np.ndar
     ``wavelet`` (a ``--wavelet`` spec, see :func:`waveback_cli.wavelet.load_wavelet`) is
     fired by every source of data that carry no wavelet; it is refused for data that do.
     """
-    survey = io.read_survey(path)
+    survey = files.read_survey(path)
     stored = all(shot.wavelet is not None for shot in survey.shots)
     if wavelet is not None:
         if stored:
@@ -51,7 +52,7 @@ def load_recorded(path: Path, wavelet: str | None) -> tuple[Survey, list[np.ndar
             f"{path} holds no source wavelet (data imported from SEG-Y): give one with "
             f"--wavelet, e.g. --wavelet ricker:15 for a 15 Hz Ricker"
         )
-    return survey, [io.read_gather(path, i) for i in range(len(survey.shots))]
+    return survey, [files.read_gather(path, i) for i in range(len(survey.shots))]
 
 
 def load_model(path: Path, survey: Survey) -> Model:
@@ -61,7 +62,7 @@ def load_model(path: Path, survey: Survey) -> Model:
     origin and boundary settings it takes (:func:`waveback_cli.velocity.read_velocity`).
     """
     if path.suffix.lower() != ".npy":
-        return io.read_model(path)
+        return files.read_model(path)
     if survey.model is None:
         raise ValueError(
             f"--model {path}: a .npy velocity takes the grid of the shot file's model, and this "
@@ -72,7 +73,7 @@ def load_model(path: Path, survey: Survey) -> Model:
 
 
 def check_memory(memory: str) -> str:
-    """``memory`` unchanged once it parses (see :func:`waveback.checkpointing.parse_memory`)."""
+    """``memory`` unchanged once it parses (:func:`waveback.physics.checkpointing.parse_memory`)."""
     try:
         parse_memory(memory)
     except ValueError:
@@ -86,8 +87,9 @@ def check_fits(model: Model, survey: Survey, memory: str, tdc: bool, illuminatio
     """Refuse, before any shot, a backward sweep per worker that does not fit in memory.
 
     Each worker of a local pool holds the model and one shot's sweep (with ``--memory auto``
-    its share of half the available memory, as :func:`waveback.executors.shot_memory` gives
-    it); the estimate is that times the workers (:mod:`waveback.footprint`).
+    its share of half the available memory, as
+    :func:`waveback.workflows.executors.shot_memory` gives it); the estimate is that times the
+    workers (:mod:`waveback.physics.footprint`).
     """
     workers = 1 if executor.in_process else getattr(executor, "workers", 1)
     budget = memory

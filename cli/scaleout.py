@@ -1,6 +1,7 @@
 """Where the shots run: the ``--executor``, ``--workers`` and ``--scheduler`` options.
 
-``simulate``, ``image`` and ``invert`` share these options (see :mod:`waveback.executors`):
+``simulate``, ``image`` and ``invert`` share these options (see
+:mod:`waveback.workflows.executors`):
 ``local`` (the default, a process pool sized to the cores), ``serial`` (one shot after the
 other in this process, with time-step progress bars) or ``dask`` (a ``dask.distributed``
 scheduler at ``--scheduler`` or ``WAVEBACK_SCHEDULER``, or a ``LocalCluster`` of
@@ -19,7 +20,7 @@ import os
 import click
 
 import waveback as wb
-from waveback.executors import resolve_kind
+from waveback.workflows.executors import resolve_kind
 
 #: Environment variable that sets the default executor kind.
 EXECUTOR_ENV = "WAVEBACK_EXECUTOR"

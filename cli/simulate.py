@@ -1,6 +1,6 @@
 """``waveback simulate``: model every shot of a scene into a resumable HDF5 shot file.
 
-Each shot is committed as soon as it finishes (:class:`waveback.resumable.ResumableShotFile`),
+Each shot is committed as soon as it finishes (:class:`waveback.data.resumable.ResumableShotFile`),
 so a rerun of the same command after an interruption runs only the missing shots.
 """
 
@@ -16,8 +16,8 @@ import click
 from tqdm import tqdm
 
 import waveback as wb
-from waveback.resumable import ResumableShotFile
-from waveback.scenes import Scene, read_scene
+from waveback.data.resumable import ResumableShotFile
+from waveback.data.scenes import Scene, read_scene
 
 from .options import output_option
 from .outputs import check_writable, hold_lock
@@ -67,7 +67,7 @@ def run_scene(
 ) -> tuple[ResumableShotFile, int]:
     """Simulate the shots of ``scene`` missing from ``output`` and complete the file.
 
-    ``time_dispersion_correction`` runs the corrected forward (:mod:`waveback.dispersion`);
+    ``time_dispersion_correction`` runs the corrected forward (:mod:`waveback.physics.dispersion`);
     it cannot be combined with ``snapshots``. ``executor`` runs the shots
     (:func:`waveback.simulate`; None: one after the other here); each is committed as it
     arrives. Returns the run and the number of shots simulated now (0 when ``output`` was
@@ -163,7 +163,7 @@ def simulate(
     SCENE is a TOML scene file (docs/scenes.md) or the name of a bundled scene:
     `waveback scenes` lists them all, `waveback scenes NAME` prints one's TOML.
 
-    --tdc removes the time-stepping error from the traces (waveback.dispersion), so that
+    --tdc removes the time-stepping error from the traces (waveback.physics.dispersion), so that
     only the spatial error is left; it is part of the file's fingerprint.
 
     Each shot is committed as soon as it finishes: after an interruption, run the same

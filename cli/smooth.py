@@ -1,7 +1,7 @@
 """``waveback smooth``: a Gaussian-smoothed copy of a velocity model, as a model file.
 
 The migration model of ``image`` and the starting model of ``invert``
-(:func:`waveback.smoothing.smooth`), from a model file, a shot file's model or a ``.npy``
+(:func:`waveback.data.smoothing.smooth`), from a model file, a shot file's model or a ``.npy``
 velocity on the grid of another file (``--like``).
 """
 
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
-from waveback import io
-from waveback.smoothing import smooth as smooth_model
+from waveback.data import files
+from waveback.data.smoothing import smooth as smooth_model
 
 from .options import output_option
 from .outputs import check_output, hold_lock
@@ -76,7 +76,7 @@ def smooth(
     hold_lock(ctx, output)
     model = model_on_grid(model_path, like, str(model_path))
     smoothed = smooth_model(model, lengths, keep_above)
-    io.write_model(output, smoothed, command=command_line(ctx), parameters=parameters(ctx))
+    files.write_model(output, smoothed, command=command_line(ctx), parameters=parameters(ctx))
     if not ctx.obj["quiet"]:
         vp = smoothed.vp
         click.echo(

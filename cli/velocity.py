@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from waveback import io
-from waveback.model import Model
+from waveback.data import files
+from waveback.physics.model import Model
 
 
 def read_velocity(path: Path, grid: Model, label: str) -> Model:
@@ -72,10 +72,10 @@ def model_on_grid(path: Path, like: Path | None, label: str) -> Model:
             raise ValueError(
                 f"--like {like}: {path} carries its own grid; --like is for a .npy velocity"
             )
-        return io.read_model(path)
+        return files.read_model(path)
     if like is None:
         raise ValueError(
             f"{label}: a .npy velocity carries no grid; give the model or shot file whose grid "
             f"it is on with --like (e.g. --like shots.h5)"
         )
-    return read_velocity(path, io.read_model(like), label)
+    return read_velocity(path, files.read_model(like), label)

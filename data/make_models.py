@@ -1,8 +1,8 @@
-"""Regenerate the bundled example models in ``data/models/`` from ``waveback/models.py``.
+"""Regenerate the bundled example models in ``data/models/`` from ``waveback/data/phantoms.py``.
 
 Run from anywhere: ``python data/make_models.py``. The model code is loaded from this
-checkout's ``waveback/models.py`` (not from an installed ``waveback``), so the files always match
-the source next to them; ``tests/test_models.py`` checks that they do.
+checkout's ``waveback/data/phantoms.py`` (not from an installed ``waveback``), so the files
+always match the source next to them; ``tests/test_phantoms.py`` checks that they do.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def load_models_module():
-    """Import ``waveback/models.py`` of this checkout by path (it needs only numpy)."""
+    """Import ``waveback/data/phantoms.py`` of this checkout by path (it needs only numpy)."""
     spec = importlib.util.spec_from_file_location(
-        "_waveback_models", ROOT / "waveback" / "models.py"
+        "_waveback_models", ROOT / "waveback" / "data" / "phantoms.py"
     )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

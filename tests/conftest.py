@@ -2,7 +2,7 @@
 
 The CLI's default executor is a local process pool (``waveback_cli.scaleout``); starting one
 costs a second or two per command, which the many small CLI tests do not need. Tests of the
-executors pass ``--executor`` or use :mod:`waveback.executors` directly.
+executors pass ``--executor`` or use :mod:`waveback.workflows.executors` directly.
 """
 
 import pytest

@@ -1,4 +1,4 @@
-"""Tests of shots, surveys and the array layouts (``waveback.acquisition``)."""
+"""Tests of shots, surveys and the array layouts (``waveback.data.acquisition``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import waveback as wb
-from waveback import acquisition as acq
+from waveback.data import acquisition as acq
 
 EXTENT_2D = ((0.0, 400.0), (0.0, 1000.0))
 

@@ -9,8 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import waveback as wb
-from waveback.autodiff import tape_adjoint, tape_gradient, tape_initial_pressure_adjoint
-from waveback.checks import dot_error
+from waveback.verification.autodiff import (
+    tape_adjoint,
+    tape_gradient,
+    tape_initial_pressure_adjoint,
+)
+from waveback.verification.checks import dot_error
 
 OPTIONS = list(itertools.product([2, 3], ["cpml", "sponge"], [False, True], ["linear", "sinc"]))
 
@@ -156,7 +160,8 @@ def test_initial_pressure_adjoint_is_the_transpose(ndim, boundary, free_surface,
 @pytest.mark.filterwarnings("ignore:grid dispersion")
 @pytest.mark.parametrize("ndim, boundary, free_surface, interpolation", OPTIONS)
 def test_hand_written_adjoints_match_the_tape(ndim, boundary, free_surface, interpolation):
-    # The taped reverse pass (waveback.autodiff) is independent of the hand-written adjoint.
+    # The taped reverse pass (waveback.verification.autodiff) is independent of the
+    # hand-written adjoint.
     model, src, rec, dt, rng = _setting(ndim, boundary, free_surface, seed=30 + ndim)
     nt = 30
     w = rng.standard_normal((nt, 2))

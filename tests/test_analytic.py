@@ -1,9 +1,9 @@
-"""Tests of waveback.analytic against independent closed forms and quadratures."""
+"""Tests of waveback.verification.analytic against independent closed forms and quadratures."""
 
 import numpy as np
 import pytest
 
-from waveback.analytic import analytic_trace
+from waveback.verification.analytic import analytic_trace
 
 
 def ricker_at(t, f0):

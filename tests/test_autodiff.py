@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import waveback as wb
-import waveback.autodiff as ad
-from waveback.checks import dot_error
+import waveback.verification.autodiff as ad
+from waveback.verification.checks import dot_error
 
 pytestmark = pytest.mark.filterwarnings("ignore:grid dispersion")  # random wavelets on purpose
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import waveback as wb
-from waveback import checkpointing as ck
+from waveback.physics import checkpointing as ck
 
 pytestmark = pytest.mark.filterwarnings("ignore:grid dispersion")
 

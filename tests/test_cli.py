@@ -29,11 +29,13 @@ from click.testing import CliRunner
 from matplotlib.image import imread
 
 import waveback as wb
-from waveback import checkpointing, footprint, io, simulation
-from waveback.locking import locked
-from waveback.models import LAYERED_VELOCITIES, layered_2d
-from waveback.resumable import ResumableShotFile
-from waveback.scenes import read_scene
+from waveback.data import files
+from waveback.data.locking import locked
+from waveback.data.phantoms import LAYERED_VELOCITIES, layered_2d
+from waveback.data.resumable import ResumableShotFile
+from waveback.data.scenes import read_scene
+from waveback.physics import checkpointing, footprint
+from waveback.workflows import simulation
 from waveback_cli.main import ERROR_EXIT_CODE, WavebackGroup, cli, warning_printer
 from waveback_cli.simulate import snapshot_indices
 
@@ -96,23 +98,23 @@ def test_demo_shot_file_layout(small_demo):
     out, _, _ = small_demo
     names = sorted(p.name for p in out.iterdir())
     assert names == ["image.h5", "image.png", "shots.h5", "shots.png", "wavefield.png"]
-    meta = io.read_provenance(out / "shots.h5")
-    assert meta["format"] == io.SHOTS and meta["format_version"] == io.FORMAT_VERSION
+    meta = files.read_provenance(out / "shots.h5")
+    assert meta["format"] == files.SHOTS and meta["format_version"] == files.FORMAT_VERSION
     assert meta["waveback_version"] == wb.__version__
     assert meta["command"] == shlex.join(["waveback", "demo", "--size", "small", "-o", str(out)])
     assert datetime.fromisoformat(meta["created"]).tzinfo is not None
     assert meta["parameters"] == (SCENES / "demo_small.toml").read_text()
 
-    survey = io.read_survey(out / "shots.h5")
+    survey = files.read_survey(out / "shots.h5")
     scene = read_scene(SCENES / "demo_small.toml").survey
-    assert io.fingerprint(survey, snapshot_indices(survey.nt, 3)) == io.read_fingerprint(
+    assert files.fingerprint(survey, snapshot_indices(survey.nt, 3)) == files.read_fingerprint(
         out / "shots.h5"
     )
     np.testing.assert_array_equal(survey.model.vp, layered_2d(101, 201))
     assert survey.model.spacing == (10.0, 10.0) and survey.model.origin == (0.0, 0.0)
     assert survey.dt == pytest.approx(0.6 * survey.model.critical_dt(), rel=1e-12)
     assert abs((survey.nt - 1) * survey.dt - 0.6) <= survey.dt
-    assert io.fingerprint(survey) == io.fingerprint(scene)
+    assert files.fingerprint(survey) == files.fingerprint(scene)
     (shot,) = survey.shots
     np.testing.assert_array_equal(shot.src, [[20.0, 1000.0]])
     np.testing.assert_array_equal(
@@ -273,10 +275,10 @@ def test_check_json_reports_dot_and_tape_results():
 
 
 def test_check_exits_non_zero_when_a_check_fails(monkeypatch):
-    import waveback.checks
+    import waveback.verification.checks
 
     failing = [{"name": "dot forward/adjoint x", "error": 1.0, "tolerance": 1e-12, "passed": False}]
-    monkeypatch.setattr(waveback.checks, "run_checks", lambda *a, **k: failing)
+    monkeypatch.setattr(waveback.verification.checks, "run_checks", lambda *a, **k: failing)
     result = CliRunner().invoke(cli, ["check"])
     assert result.exit_code == 1
     assert "FAILED" in result.stdout and "0 passed, 1 failed" in result.stdout
@@ -347,11 +349,13 @@ def tiny(tmp_path_factory):
 def test_simulate_writes_what_forward_computes(tiny):
     _, scene, shots = tiny
     survey = read_scene(scene).survey
-    assert io.read_fingerprint(shots) == io.fingerprint(survey, snapshot_indices(survey.nt, 2))
+    assert files.read_fingerprint(shots) == files.fingerprint(
+        survey, snapshot_indices(survey.nt, 2)
+    )
     for i, shot in enumerate(survey.shots):
         d = wb.forward(survey.model, shot.wavelet, shot.src, shot.rec, survey.dt)
-        np.testing.assert_array_equal(io.read_gather(shots, i), d)
-    assert io.read_provenance(shots)["parameters"] == TINY
+        np.testing.assert_array_equal(files.read_gather(shots, i), d)
+    assert files.read_provenance(shots)["parameters"] == TINY
 
 
 def test_simulate_prints_a_summary_and_a_rerun_does_nothing(tiny, tmp_path):
@@ -385,12 +389,12 @@ def test_simulate_tdc_corrects_the_data_and_is_part_of_the_fingerprint(tiny, tmp
             survey.dt,
             time_dispersion_correction=True,
         )
-        np.testing.assert_array_equal(io.read_gather(corrected, i), d)
-        assert not np.array_equal(io.read_gather(corrected, i), io.read_gather(plain, i))
-    assert io.read_time_dispersion_correction(corrected)
-    assert io.read_fingerprint(corrected) == io.fingerprint(survey, (), True)
-    assert io.read_fingerprint(corrected) != io.fingerprint(survey)
-    assert io.read_provenance(corrected)["command"].endswith(" --tdc")
+        np.testing.assert_array_equal(files.read_gather(corrected, i), d)
+        assert not np.array_equal(files.read_gather(corrected, i), files.read_gather(plain, i))
+    assert files.read_time_dispersion_correction(corrected)
+    assert files.read_fingerprint(corrected) == files.fingerprint(survey, (), True)
+    assert files.read_fingerprint(corrected) != files.fingerprint(survey)
+    assert files.read_provenance(corrected)["command"].endswith(" --tdc")
     assert "time dispersion corrected" in invoke("info", str(corrected)).stdout
     before = corrected.read_bytes()
     result = quiet("simulate", scene, "-o", corrected)  # without --tdc: another simulation
@@ -414,7 +418,7 @@ def test_simulate_refuses_to_overwrite_a_different_dataset(tiny, tmp_path):
     assert target.read_bytes() == shots.read_bytes()
     result = quiet("simulate", other, "-o", target, "--overwrite")
     assert result.exit_code == 0, result.output
-    assert len(io.read_survey(target).shots) == 2
+    assert len(files.read_survey(target).shots) == 2
 
 
 def test_info_describes_every_kind_of_file(tiny, tmp_path):
@@ -422,14 +426,14 @@ def test_info_describes_every_kind_of_file(tiny, tmp_path):
     result = invoke("info", str(shots))
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == f"{shots}: waveback-shots, format version {io.FORMAT_VERSION}"
+    assert lines[0] == f"{shots}: waveback-shots, format version {files.FORMAT_VERSION}"
     assert lines[2].startswith("command: waveback simulate")
     assert lines[3].startswith("model: 41 x 61 (z, x) at spacing 10 x 10 m")
     assert lines[4].startswith("time: nt = 120 samples")
     assert lines[5].startswith("shots: 3 (1 source(s) and 61 receivers each, 2D positions")
-    io.write_model(tmp_path / "m.h5", io.read_model(shots))
+    files.write_model(tmp_path / "m.h5", files.read_model(shots))
     assert "model: 41 x 61" in invoke("info", str(tmp_path / "m.h5")).stdout
-    io.write_image(tmp_path / "i.h5", np.zeros((3, 4)), 1.0, 0.0, description="zeros")
+    files.write_image(tmp_path / "i.h5", np.zeros((3, 4)), 1.0, 0.0, description="zeros")
     assert "description: zeros" in invoke("info", str(tmp_path / "i.h5")).stdout
 
 
@@ -449,8 +453,8 @@ def test_plot_shot_file(tiny, tmp_path, args, kind):
 
 def test_plot_model_image_and_segy_files(tiny, tmp_path):
     _, _, shots = tiny
-    io.write_model(tmp_path / "m.h5", io.read_model(shots))
-    io.write_image(tmp_path / "i.h5", np.random.default_rng(0).random((41, 61)), 10.0, 0.0)
+    files.write_model(tmp_path / "m.h5", files.read_model(shots))
+    files.write_image(tmp_path / "i.h5", np.random.default_rng(0).random((41, 61)), 10.0, 0.0)
     assert quiet("convert", shots, tmp_path / "s.sgy").exit_code == 0
     for name in ("m.h5", "i.h5", "s.sgy"):
         result = quiet("plot", tmp_path / name, "-o", tmp_path / f"{name}.png")
@@ -470,20 +474,20 @@ def test_convert_round_trip_through_segy(tiny, tmp_path):
     assert quiet("convert", shots, tmp_path / "s.sgy").exit_code == 0
     result = quiet("convert", tmp_path / "s.sgy", tmp_path / "back.h5")
     assert result.exit_code == 0, result.output
-    a, b = io.read_survey(shots), io.read_survey(tmp_path / "back.h5")
+    a, b = files.read_survey(shots), files.read_survey(tmp_path / "back.h5")
     assert b.model is None and b.dt == a.dt and b.nt == a.nt
     for i in range(3):
         np.testing.assert_array_equal(b.shots[i].src, a.shots[i].src)
         np.testing.assert_array_equal(b.shots[i].rec, a.shots[i].rec)
         np.testing.assert_array_equal(
-            io.read_gather(tmp_path / "back.h5", i), io.read_gather(shots, i)
+            files.read_gather(tmp_path / "back.h5", i), files.read_gather(shots, i)
         )
     result = quiet("convert", tmp_path / "s.sgy", tmp_path / "back.h5")
     assert result.exit_code == ERROR_EXIT_CODE and "--overwrite" in result.stderr
-    io.write_model(tmp_path / "m.h5", a.model)
+    files.write_model(tmp_path / "m.h5", a.model)
     assert quiet("convert", tmp_path / "m.h5", tmp_path / "m.sgy").exit_code == 0
     assert quiet("convert", tmp_path / "m.sgy", tmp_path / "m2.h5").exit_code == 0
-    np.testing.assert_array_equal(io.read_model(tmp_path / "m2.h5").vp, a.model.vp)
+    np.testing.assert_array_equal(files.read_model(tmp_path / "m2.h5").vp, a.model.vp)
 
 
 def _bad_scene(root, text_change):
@@ -620,10 +624,10 @@ def test_simulate_killed_with_sigkill_resumes_to_the_uninterrupted_result(tmp_pa
 
     result = quiet("simulate", scene, "-o", tmp_path / "straight.h5")
     assert result.exit_code == 0, result.output
-    assert io.read_fingerprint(target) == io.read_fingerprint(tmp_path / "straight.h5")
+    assert files.read_fingerprint(target) == files.read_fingerprint(tmp_path / "straight.h5")
     for i in range(6):
         np.testing.assert_array_equal(
-            io.read_gather(target, i), io.read_gather(tmp_path / "straight.h5", i)
+            files.read_gather(target, i), files.read_gather(tmp_path / "straight.h5", i)
         )
 
 
@@ -665,7 +669,7 @@ def test_a_file_assembled_from_committed_parts_is_reported_as_written(tiny, tmp_
     assert result.exit_code == 0, result.output
     first = result.stdout.splitlines()[0]
     assert first == f"wrote {out}: 3 shots (0 simulated, 3 resumed from an earlier run)"
-    assert len(io.read_survey(out).shots) == 3 and not (tmp_path / "s.h5.partial").exists()
+    assert len(files.read_survey(out).shots) == 3 and not (tmp_path / "s.h5.partial").exists()
 
 
 def test_snapshots_beyond_the_record_are_one_line(tiny, tmp_path):
@@ -729,7 +733,7 @@ def _no_work(*args, **kwargs):
 
 HOLD_LOCK = """
 import sys, time
-from waveback.locking import locked
+from waveback.data.locking import locked
 with locked(sys.argv[1]):
     print("locked", flush=True)
     time.sleep(120)
@@ -760,7 +764,7 @@ def test_a_second_run_on_one_output_is_refused_and_a_killed_runs_lock_taken_over
     _, err = rerun.communicate(timeout=300)
     assert rerun.returncode == 0, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.h5"]
-    assert len(io.read_survey(out).shots) == 3
+    assert len(files.read_survey(out).shots) == 3
 
 
 def test_a_model_too_big_for_memory_is_refused_before_it_is_built(tmp_path):

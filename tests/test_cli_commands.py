@@ -16,10 +16,10 @@ import pytest
 from click.testing import CliRunner
 from matplotlib.image import imread
 
-import waveback.checks
-from waveback import io
-from waveback.scenes import parse_scene, read_scene
-from waveback.smoothing import smooth
+import waveback.verification.checks
+from waveback.data import files
+from waveback.data.scenes import parse_scene, read_scene
+from waveback.data.smoothing import smooth
 from waveback_cli.main import ERROR_EXIT_CODE, cli
 from waveback_cli.plots import plot_gather, plot_model, plot_wavefield
 
@@ -65,7 +65,7 @@ def tiny(tmp_path_factory):
     result = invoke("simulate", root / "tiny.toml", "-o", root / "shots.h5", "-q")
     assert result.exit_code == 0 and result.output == "", result.output
     return SimpleNamespace(
-        root=root, shots=root / "shots.h5", survey=io.read_survey(root / "shots.h5")
+        root=root, shots=root / "shots.h5", survey=files.read_survey(root / "shots.h5")
     )
 
 
@@ -84,7 +84,7 @@ def test_smooth_a_shot_files_model_into_a_model_file(tiny, tmp_path):
     result = invoke("smooth", tiny.shots, "-o", out, "--sigma", 80)
     assert result.exit_code == 0, result.output
     expected = smooth(tiny.survey.model, 80.0)
-    got = io.read_model(out)
+    got = files.read_model(out)
     np.testing.assert_array_equal(got.vp, expected.vp)
     assert got.spacing == (10.0, 10.0) and got.nbl == 10 and got.dtype == np.float32
     assert 1500.0 < got.vp[15, 30] < 2000.0  # the interface at 150 m is smeared
@@ -92,7 +92,7 @@ def test_smooth_a_shot_files_model_into_a_model_file(tiny, tmp_path):
         f"wrote {out}: 41 x 61 model smoothed by sigma = 80 m, {got.vp.min():.6g} to "
         f"{got.vp.max():.6g} m/s\n"
     )
-    meta = io.read_provenance(out)
+    meta = files.read_provenance(out)
     assert meta["command"] == f"waveback smooth {tiny.shots} --output {out} --sigma 80"
     assert json.loads(meta["parameters"])["sigma"] == "80"
 
@@ -105,8 +105,8 @@ def test_smooth_per_axis_above_a_depth_and_from_npy_like(tiny, tmp_path):
     result = invoke("smooth", tmp_path / "vp.npy", *args)
     assert result.exit_code == 0 and result.output == "", result.output
     expected = smooth(tiny.survey.model.with_vp(vp), [40.0, 0.0], keep_above=100.0)
-    np.testing.assert_array_equal(io.read_model(out).vp, expected.vp)
-    np.testing.assert_array_equal(io.read_model(out).vp[:10], np.float32(vp[:10]))
+    np.testing.assert_array_equal(files.read_model(out).vp, expected.vp)
+    np.testing.assert_array_equal(files.read_model(out).vp[:10], np.float32(vp[:10]))
 
 
 SMOOTH_ERRORS = {
@@ -160,12 +160,12 @@ def test_model_takes_the_grid_of_a_shot_file(tiny, tmp_path):
     out = tmp_path / "model.h5"
     result = invoke("model", tmp_path / "vp.npy", "--like", tiny.shots, "-o", out)
     assert result.exit_code == 0, result.output
-    got, like = io.read_model(out), tiny.survey.model
+    got, like = files.read_model(out), tiny.survey.model
     np.testing.assert_array_equal(got.vp, np.float32(vp))
     settings = ("spacing", "origin", "nbl", "boundary", "space_order", "free_surface")
     assert all(getattr(got, name) == getattr(like, name) for name in settings)
     assert result.stdout == f"wrote {out}: 41 x 61 model at spacing 10 x 10 m, 1500 to 2500 m/s\n"
-    assert io.read_provenance(out)["command"].startswith("waveback model ")
+    assert files.read_provenance(out)["command"].startswith("waveback model ")
 
 
 def test_model_on_a_grid_given_by_spacing_and_origin(tmp_path):
@@ -183,7 +183,7 @@ def test_model_on_a_grid_given_by_spacing_and_origin(tmp_path):
         out,
     )
     assert result.exit_code == 0 and result.output == "", result.output
-    got = io.read_model(out)
+    got = files.read_model(out)
     assert got.spacing == (1e-4, 2e-4) and got.origin == (0.01, 0.0) and got.shape == (4, 5)
     assert np.all(got.vp == 1540.0)
 
@@ -289,8 +289,8 @@ def test_check_counts_the_linearisation_tests_as_a_step(monkeypatch):
     def passed(*case):
         return [{"name": "x", "error": 0.0, "tolerance": 1.0, "passed": True}]
 
-    monkeypatch.setattr(waveback.checks, "check_case", passed)
-    monkeypatch.setattr(waveback.checks, "check_linearisation", passed)
+    monkeypatch.setattr(waveback.verification.checks, "check_case", passed)
+    monkeypatch.setattr(waveback.verification.checks, "check_linearisation", passed)
     result = invoke("check")
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines() == [
@@ -316,7 +316,9 @@ def test_quiet_after_the_command_is_quiet_before_it(tmp_path):
         result = invoke(*(["-q", *args] if place == "before" else [*args, "-q"]))
         assert result.exit_code == 0, result.output
         assert result.output == "", place  # no progress bar, no summary
-    assert io.read_fingerprint(tmp_path / "after.h5") == io.read_fingerprint(tmp_path / "before.h5")
+    assert files.read_fingerprint(tmp_path / "after.h5") == files.read_fingerprint(
+        tmp_path / "before.h5"
+    )
     result = invoke("simulate", tmp_path / "tiny.toml", "-o", tmp_path / "loud.h5")
     assert "shots: 100%" in result.stderr and result.stdout.startswith("wrote ")
 
@@ -389,7 +391,7 @@ def test_the_receivers_legend_marker_shows_on_the_legend(tmp_path):
 
 def test_plot_clip_sets_the_grey_scale_limit(tmp_path):
     rng = np.random.default_rng(0)
-    io.write_image(tmp_path / "i.h5", rng.standard_normal((41, 61)), 10.0, 0.0, description="x")
+    files.write_image(tmp_path / "i.h5", rng.standard_normal((41, 61)), 10.0, 0.0, description="x")
     saturated = {}
     for clip in (99, 50):
         png = tmp_path / f"{clip}.png"
@@ -446,10 +448,10 @@ def run_readme_workflow(root: Path, heavy: bool) -> None:
         if heavy or not line.startswith(HEAVY):
             result = CliRunner().invoke(cli, ["-q", *shlex.split(line)[1:]])
             assert result.exit_code == 0, f"{line}\n{result.output}\n{result.exception!r}"
-    image = io.read_image(root / "image.h5").data
+    image = files.read_image(root / "image.h5").data
     assert np.all(image[:7] == 0) and np.abs(image[7:]).max() > 0  # muted down to 60 m
-    expected = smooth(io.read_model(root / "shots.h5"), 80.0).vp
-    np.testing.assert_array_equal(io.read_model(root / "smooth.h5").vp, expected)
+    expected = smooth(files.read_model(root / "shots.h5"), 80.0).vp
+    np.testing.assert_array_equal(files.read_model(root / "smooth.h5").vp, expected)
     made = {"shots.h5", "gather.png", "smooth.h5", "image.h5", "image.png", "shots.sgy"}
     assert made <= {p.name for p in root.iterdir()}
 
@@ -464,6 +466,6 @@ def test_the_readme_workflow_parses_and_its_light_lines_run(tmp_path, monkeypatc
 def test_the_readme_workflow_runs_as_written(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     run_readme_workflow(tmp_path, heavy=True)
-    assert io.read_model("inverted.h5").shape == (41, 61)
+    assert files.read_model("inverted.h5").shape == (41, 61)
     assert {"inverted.png", "demo_out"} <= {p.name for p in tmp_path.iterdir()}
     assert (tmp_path / "demo_out" / "image.png").is_file()

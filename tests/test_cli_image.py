@@ -21,9 +21,10 @@ from matplotlib.image import imread
 from scipy.ndimage import gaussian_filter
 
 import waveback as wb
-from waveback import checkpointing, footprint, io
-from waveback.imaging import depth_mute
-from waveback.locking import locked
+from waveback.data import files
+from waveback.data.locking import locked
+from waveback.physics import checkpointing, footprint
+from waveback.workflows.imaging import depth_mute
 from waveback_cli.image import describe
 from waveback_cli.main import ERROR_EXIT_CODE, cli
 from waveback_cli.plots import plot_image
@@ -67,11 +68,11 @@ def scene(tmp_path_factory):
     shots = root / "shots.h5"
     result = invoke("-q", "simulate", root / "scene.toml", "-o", shots)
     assert result.exit_code == 0, result.output
-    survey = io.read_survey(shots)
+    survey = files.read_survey(shots)
     smooth = survey.model.with_vp(gaussian_filter(survey.model.vp.astype(float), 3.0))
-    io.write_model(root / "smooth.h5", smooth)
+    files.write_model(root / "smooth.h5", smooth)
     np.save(root / "smooth.npy", smooth.vp)
-    gathers = [io.read_gather(shots, i) for i in range(len(survey.shots))]
+    gathers = [files.read_gather(shots, i) for i in range(len(survey.shots))]
     return SimpleNamespace(root=root, shots=shots, survey=survey, gathers=gathers, smooth=smooth)
 
 
@@ -89,11 +90,11 @@ def test_image_writes_what_rtm_computes_and_plots(scene, tmp_path):
     out = tmp_path / "image.h5"
     result = invoke("image", scene.shots, "--model", scene.root / "smooth.h5", "-o", out)
     assert result.exit_code == 0, result.output
-    image = io.read_image(out)
+    image = files.read_image(out)
     np.testing.assert_array_equal(image.data, library_image(scene, **DEFAULTS))
     assert image.spacing == (10.0, 10.0) and image.origin == (0.0, 0.0)
     assert image.description == describe(scene.root / "smooth.h5", "subtract", True, True, False)
-    meta = io.read_provenance(out)
+    meta = files.read_provenance(out)
     assert meta["command"].startswith(f"waveback image {scene.shots} --model ")
     assert "--direct subtract --illumination --laplacian --memory auto" in meta["command"]
     assert json.loads(meta["parameters"])["direct"] == "subtract"
@@ -113,7 +114,7 @@ def test_the_reflector_is_imaged_at_its_depth(scene, tmp_path):
     out = tmp_path / "image.h5"
     result = invoke("-q", "image", scene.shots, "--model", scene.root / "smooth.h5", "-o", out)
     assert result.exit_code == 0, result.output
-    image = io.read_image(out).data
+    image = files.read_image(out).data
     energy = np.sum(image[5:, 5:-5] ** 2, axis=1)
     assert abs(10.0 * (5 + np.argmax(energy)) - 100.0) <= 1500.0 / 10.0 / 4
 
@@ -136,10 +137,10 @@ def test_options_reach_rtm_and_change_the_image(scene, tmp_path, case):
         "-q", "image", scene.shots, "--model", scene.root / "smooth.npy", "-o", out, *args
     )
     assert result.exit_code == 0, result.output
-    image = io.read_image(out)
+    image = files.read_image(out)
     np.testing.assert_array_equal(image.data, library_image(scene, **options))
     assert not np.array_equal(image.data, library_image(scene, **DEFAULTS))
-    assert all(a in io.read_provenance(out)["command"] for a in args)
+    assert all(a in files.read_provenance(out)["command"] for a in args)
 
 
 def test_memory_budget_changes_the_plan_not_the_image(scene, tmp_path, caplog):
@@ -152,7 +153,7 @@ def test_memory_budget_changes_the_plan_not_the_image(scene, tmp_path, caplog):
                 "-v", "image", scene.shots, "--model", model, "-o", out, "--memory", memory
             )
         assert result.exit_code == 0, result.output
-        images.append(io.read_image(out).data)
+        images.append(files.read_image(out).data)
         lines.append(result.stdout.splitlines()[2])
     np.testing.assert_array_equal(images[0], images[1])
     assert "full storage" in lines[0] and "checkpoints (binomial, Revolve)" in lines[1]
@@ -167,7 +168,8 @@ def test_models_from_a_model_file_a_shot_file_or_npy(scene, tmp_path):
         )
         assert result.exit_code == 0, result.output
     np.testing.assert_array_equal(
-        io.read_image(tmp_path / "smooth.h5").data, io.read_image(tmp_path / "smooth.npy").data
+        files.read_image(tmp_path / "smooth.h5").data,
+        files.read_image(tmp_path / "smooth.npy").data,
     )
     result = invoke("-q", "image", scene.shots, "--model", scene.shots, "-o", tmp_path / "true.h5")
     assert result.exit_code == 0, result.output
@@ -175,15 +177,15 @@ def test_models_from_a_model_file_a_shot_file_or_npy(scene, tmp_path):
 
 def test_migration_model_on_another_grid(scene, tmp_path):
     wide = wb.Model(np.full((31, 61), 1500.0), 10.0, origin=(0.0, -100.0), nbl=10)
-    io.write_model(tmp_path / "wide.h5", wide)
+    files.write_model(tmp_path / "wide.h5", wide)
     result = invoke(
         "-q", "image", scene.shots, "--model", tmp_path / "wide.h5", "-o", tmp_path / "i.h5"
     )
     assert result.exit_code == 0, result.output
-    image = io.read_image(tmp_path / "i.h5")
+    image = files.read_image(tmp_path / "i.h5")
     assert image.data.shape == (31, 61) and image.origin == (0.0, -100.0)
     narrow = wb.Model(np.full((31, 21), 1500.0), 10.0, origin=(0.0, 100.0), nbl=10)
-    io.write_model(tmp_path / "narrow.h5", narrow)
+    files.write_model(tmp_path / "narrow.h5", narrow)
     result = invoke(
         "-q", "image", scene.shots, "--model", tmp_path / "narrow.h5", "-o", tmp_path / "n.h5"
     )
@@ -212,7 +214,7 @@ def test_data_without_a_wavelet_need_one(scene, tmp_path):
     )
     assert result.exit_code == 0, result.output
     np.testing.assert_array_equal(
-        io.read_image(tmp_path / "i.h5").data, library_image(scene, **DEFAULTS)
+        files.read_image(tmp_path / "i.h5").data, library_image(scene, **DEFAULTS)
     )
     npy, out = scene.root / "smooth.npy", tmp_path / "j.h5"
     result = invoke(
@@ -238,7 +240,7 @@ BAD = {
     ),
     "image as model": (
         lambda root: (
-            io.write_image(root / "i.h5", np.zeros((3, 3)), 1.0, 0.0),
+            files.write_image(root / "i.h5", np.zeros((3, 3)), 1.0, 0.0),
             ["--model", root / "i.h5"],
         )[1],
         "is a waveback-image file; expected a waveback-model or waveback-shots file",
@@ -333,12 +335,12 @@ def test_mute_depth_zeroes_the_image_above_it_and_tapers_below(scene, tmp_path):
     assert result.exit_code == 0 and result.output == "", result.output
     s = scene.survey
     full = wb.rtm(scene.smooth, s.shots, scene.gathers, s.dt, s.interpolation, **DEFAULTS)
-    image = io.read_image(out)
+    image = files.read_image(out)
     expected = depth_mute(full, (10.0, 10.0), (0.0, 0.0), 40.0, 20.0).astype(np.float32)
     np.testing.assert_array_equal(image.data, expected)
     assert np.all(image.data[:5] == 0) and np.array_equal(image.data[6:], np.float32(full[6:]))
     assert image.description.endswith(", muted above 40 m (tapered over 20 m)")
-    assert "--mute-depth 40.0 --mute-taper 20.0" in io.read_provenance(out)["command"]
+    assert "--mute-depth 40.0 --mute-taper 20.0" in files.read_provenance(out)["command"]
     result = invoke("image", scene.shots, "--model", model, "-o", out, "--mute-taper", 20)
     assert result.exit_code == ERROR_EXIT_CODE and result.stderr == (
         "error: --mute-taper goes with --mute-depth: give the depth of the mute\n"
@@ -379,7 +381,7 @@ def visible_fraction(png: Path, image_file: Path) -> float:
 
     The axes' place in the figure comes from drawing it again (:func:`plot_image`).
     """
-    image = io.read_image(image_file)
+    image = files.read_image(image_file)
     fig = plot_image(png.with_suffix(".again.png"), image, image.description)
     x0, y0, x1, y1 = fig.axes[0].get_window_extent().extents
     pixels = imread(png)[..., 0]

@@ -22,9 +22,10 @@ from matplotlib.image import imread
 from test_cli_image import SCENE
 
 import waveback as wb
-from waveback import fwi_history, io
-from waveback.inversion import FWIResult
-from waveback.regularisation import Regularisation
+from waveback.data import files
+from waveback.workflows import fwi_history
+from waveback.workflows.inversion import FWIResult
+from waveback.workflows.regularisation import Regularisation
 from waveback_cli.invert import parse_bands, velocity_bounds
 from waveback_cli.main import ERROR_EXIT_CODE, cli
 
@@ -41,11 +42,11 @@ def scene(tmp_path_factory):
     shots = root / "shots.h5"
     result = invoke("-q", "simulate", root / "scene.toml", "-o", shots)
     assert result.exit_code == 0, result.output
-    survey = io.read_survey(shots)
+    survey = files.read_survey(shots)
     start = survey.model.with_vp(np.full(survey.model.shape, 1500.0))
-    io.write_model(root / "start.h5", start)
+    files.write_model(root / "start.h5", start)
     np.save(root / "start.npy", start.vp)
-    gathers = [io.read_gather(shots, i) for i in range(len(survey.shots))]
+    gathers = [files.read_gather(shots, i) for i in range(len(survey.shots))]
     return SimpleNamespace(root=root, shots=shots, survey=survey, gathers=gathers, start=start)
 
 
@@ -65,8 +66,8 @@ def test_invert_writes_what_fwi_computes_with_its_misfit_curve(scene, tmp_path):
         bands=(8.0, None),
         iterations=2,
     )
-    np.testing.assert_array_equal(io.read_model(out).vp, scene.start.with_vp(expected.vp).vp)
-    curve = io.read_misfit(out)
+    np.testing.assert_array_equal(files.read_model(out).vp, scene.start.with_vp(expected.vp).vp)
+    curve = files.read_misfit(out)
     np.testing.assert_array_equal(curve.misfit, expected.misfit)
     np.testing.assert_array_equal(curve.band, [0, 0, 1, 1])
     np.testing.assert_array_equal(curve.initial_misfit, expected.initial_misfit)
@@ -106,7 +107,7 @@ def uninterrupted(scene, tmp_path_factory):
     args = [scene.root / a if a == "start.npy" else a for a in RESUMED]
     result = invoke("-q", "invert", scene.shots, "-o", out, "--iterations", 3, *args)
     assert result.exit_code == 0, result.output
-    return io.read_model(out).vp, io.read_misfit(out)
+    return files.read_model(out).vp, files.read_misfit(out)
 
 
 def _interrupt_at(monkeypatch, band, iteration):
@@ -128,8 +129,8 @@ def _interrupt_at(monkeypatch, band, iteration):
 
 def _assert_bitwise_equal(out, expected):
     vp, curve = expected
-    np.testing.assert_array_equal(io.read_model(out).vp, vp)
-    found = io.read_misfit(out)
+    np.testing.assert_array_equal(files.read_model(out).vp, vp)
+    found = files.read_misfit(out)
     for name in ("misfit", "band", "initial_misfit"):
         np.testing.assert_array_equal(getattr(found, name), getattr(curve, name))
 
@@ -153,7 +154,7 @@ def test_an_interrupted_inversion_resumes_bitwise(scene, tmp_path, monkeypatch, 
     assert "band 1/2 (up to 8 Hz) iteration 3/3" in result.stdout
     assert "band 1/2 (up to 8 Hz) iteration 2/3" not in result.stdout
     _assert_bitwise_equal(out, uninterrupted)
-    np.testing.assert_array_equal(io.read_misfit(out).misfit[:2], reported)
+    np.testing.assert_array_equal(files.read_misfit(out).misfit[:2], reported)
     assert not history.exists()
 
 
@@ -225,7 +226,7 @@ def test_every_option_reaches_fwi(scene, tmp_path, monkeypatch):
     assert fake.kwargs["precondition"] == "illumination"
     assert fake.kwargs["regularisation"] == Regularisation("tv", 0.5)
     assert fake.kwargs["history"] == tmp_path / "h.h5" and (tmp_path / "h.h5").exists()
-    meta = io.read_provenance(tmp_path / "b.h5")
+    meta = files.read_provenance(tmp_path / "b.h5")
     assert "--tdc" in meta["command"] and '"vmax": 2500.0' in meta["parameters"]
 
 
@@ -332,8 +333,8 @@ def test_invert_estimates_the_wavelet_with_the_correlation_misfit(scene, tmp_pat
         "-q", "invert", tmp_path / "bare.h5", "--model", scene.root / "start.h5", "-o", out, *args
     )
     assert result.exit_code == 0, result.output
-    survey = io.read_survey(tmp_path / "bare.h5")
-    gathers = [io.read_gather(tmp_path / "bare.h5", i) for i in range(len(survey.shots))]
+    survey = files.read_survey(tmp_path / "bare.h5")
+    gathers = [files.read_gather(tmp_path / "bare.h5", i) for i in range(len(survey.shots))]
     shots = [type(shot)(shot.src, shot.rec, wrong[:, None]) for shot in survey.shots]
     expected = wb.fwi(
         scene.start,
@@ -347,7 +348,7 @@ def test_invert_estimates_the_wavelet_with_the_correlation_misfit(scene, tmp_pat
         source_estimation=True,
         regularisation=Regularisation("tikhonov", 0.1),
     )
-    np.testing.assert_array_equal(io.read_model(out).vp, scene.start.with_vp(expected.vp).vp)
+    np.testing.assert_array_equal(files.read_model(out).vp, scene.start.with_vp(expected.vp).vp)
     assert expected.misfit[-1] < expected.initial_misfit[0]
 
 
@@ -367,7 +368,7 @@ def test_data_without_a_wavelet_need_one(scene, tmp_path, monkeypatch):
 
 
 def test_sweeps_that_do_not_fit_are_refused_before_the_inversion(scene, tmp_path, monkeypatch):
-    from waveback import checkpointing, footprint
+    from waveback.physics import checkpointing, footprint
 
     def no_work(*args, **kwargs):
         raise AssertionError("fwi ran before the memory check")

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from waveback import io
+from waveback.data import files
 from waveback_cli.main import ERROR_EXIT_CODE, cli, interrupt_redeliverer
 
 SCENE = """
@@ -82,7 +82,7 @@ def test_parallel_executors_write_the_serial_files_bit_for_bit(serial, options):
     out_image = root / f"{name}_image.h5"
     result = invoke("-q", "image", shots, "--model", shots, "-o", out_image, *options)
     assert result.exit_code == 0, result.output
-    assert np.array_equal(io.read_image(out_image).data, io.read_image(image).data)
+    assert np.array_equal(files.read_image(out_image).data, files.read_image(image).data)
 
 
 @pytest.mark.parametrize(

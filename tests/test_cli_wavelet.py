@@ -13,7 +13,7 @@ from matplotlib.image import imread
 from test_cli_image import SCENE
 
 import waveback as wb
-from waveback import io
+from waveback.data import files
 from waveback_cli.main import ERROR_EXIT_CODE, cli
 from waveback_cli.wavelet import load_wavelet
 
@@ -35,8 +35,8 @@ def test_wavelet_writes_the_estimate_that_wavelet_options_read(shots, tmp_path):
     out = tmp_path / "w.h5"
     result = invoke("wavelet", shots, "--model", shots, "-o", out)
     assert result.exit_code == 0, result.output
-    survey = io.read_survey(shots)
-    gathers = [io.read_gather(shots, i) for i in range(len(survey.shots))]
+    survey = files.read_survey(shots)
+    gathers = [files.read_gather(shots, i) for i in range(len(survey.shots))]
     expected = wb.estimate_wavelet(survey.model, survey.shots, gathers, survey.dt)
     with h5py.File(out) as f:
         assert np.array_equal(f["wavelet"][...], expected)
@@ -62,8 +62,8 @@ def test_wavelet_options(shots, tmp_path):
     result = invoke("-q", "wavelet", shots, "--model", shots, "-o", out, *options)
     assert result.exit_code == 0, result.output
     assert result.stdout == "" and (tmp_path / "p.png").exists()
-    survey = io.read_survey(shots)
-    gathers = [io.read_gather(shots, i) for i in range(len(survey.shots))]
+    survey = files.read_survey(shots)
+    gathers = [files.read_gather(shots, i) for i in range(len(survey.shots))]
     expected = wb.estimate_wavelet(
         survey.model,
         survey.shots,

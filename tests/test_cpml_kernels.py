@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import waveback as wb
-from waveback import kernels
+from waveback.physics import kernels
 
 
 def _model(ndim, free_surface=False, nbl=6):

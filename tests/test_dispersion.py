@@ -7,9 +7,7 @@ import pytest
 from scipy.integrate import cumulative_simpson
 
 import waveback as wb
-from waveback.analytic import analytic_trace
-from waveback.checks import dot_error
-from waveback.dispersion import (
+from waveback.physics.dispersion import (
     TimeDispersionBandWarning,
     add_time_dispersion,
     add_time_dispersion_adjoint,
@@ -20,10 +18,14 @@ from waveback.dispersion import (
     remove_time_dispersion_adjoint,
     simulated_steps,
 )
+from waveback.verification.analytic import analytic_trace
+from waveback.verification.checks import dot_error
 
 C = 1500.0  # m/s
 F0 = 15.0  # Hz; 20 points per wavelength at h = 5 m
-out_of_band = pytest.mark.filterwarnings("ignore::waveback.dispersion.TimeDispersionBandWarning")
+out_of_band = pytest.mark.filterwarnings(
+    "ignore::waveback.physics.dispersion.TimeDispersionBandWarning"
+)
 
 
 def _rel(a, b):

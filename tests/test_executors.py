@@ -1,4 +1,5 @@
-"""Shots in parallel (``waveback.executors``): every executor gives the serial result, bitwise.
+"""Shots in parallel (``waveback.workflows.executors``): every executor gives the serial result,
+bitwise.
 
 Shot data, stacked RTM images, FWI gradients and FWI iterates from a local process pool and
 from a dask LocalCluster (processes, loopback only) must equal the in-process serial run with
@@ -19,8 +20,9 @@ import numpy as np
 import pytest
 
 import waveback as wb
-from waveback.acquisition import Shot, Survey
-from waveback.executors import (
+from waveback.data.acquisition import Shot, Survey
+from waveback.data.resumable import ResumableShotFile
+from waveback.workflows.executors import (
     DaskExecutor,
     LocalExecutor,
     SerialExecutor,
@@ -28,10 +30,9 @@ from waveback.executors import (
     in_order,
     make_executor,
 )
-from waveback.imaging import rtm
-from waveback.inversion import fwi, misfit_gradient
-from waveback.resumable import ResumableShotFile
-from waveback.simulation import ForwardJob, forward_shot, simulate
+from waveback.workflows.imaging import rtm
+from waveback.workflows.inversion import fwi, misfit_gradient
+from waveback.workflows.simulation import ForwardJob, forward_shot, simulate
 
 distributed = pytest.importorskip("distributed")
 
@@ -283,7 +284,7 @@ def test_a_script_without_a_main_guard_is_told_to_add_one(tmp_path):
     script = tmp_path / "unguarded.py"
     script.write_text(
         "import operator\n"
-        "from waveback.executors import LocalExecutor\n"
+        "from waveback.workflows.executors import LocalExecutor\n"
         "with LocalExecutor(1) as ex:\n"
         "    print(list(ex.map_shots(operator.add, 1, [(0, (2,))])))\n"
     )
@@ -292,7 +293,9 @@ def test_a_script_without_a_main_guard_is_told_to_add_one(tmp_path):
     )
     assert run.returncode == 1 and run.stdout == ""
     last = run.stderr.strip().splitlines()[-1]
-    assert last.startswith("waveback.executors.WorkerDied: a worker process exited with status")
+    assert last.startswith(
+        "waveback.workflows.executors.WorkerDied: a worker process exited with status"
+    )
     assert (
         f"as it started, before running any shot: each worker re-imports the main module "
         f"({script})" in last

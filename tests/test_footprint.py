@@ -1,4 +1,4 @@
-"""Tests of :mod:`waveback.footprint`: estimates equal what is allocated, refusals come first."""
+"""Tests of :mod:`waveback.physics.footprint`: estimates equal what is allocated, refusals first."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 import waveback as wb
-from waveback import checkpointing, footprint, propagation
-from waveback.acquisition import Shot, Survey
-from waveback.checkpointing import state_bytes
-from waveback.executors import LocalExecutor, SerialExecutor
+from waveback.data.acquisition import Shot, Survey
+from waveback.physics import checkpointing, footprint, propagation
+from waveback.physics.checkpointing import state_bytes
+from waveback.workflows.executors import LocalExecutor, SerialExecutor
 
 
 def _model(ndim=2, boundary="cpml", dtype="float32"):

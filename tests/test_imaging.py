@@ -6,10 +6,10 @@ from scipy.ndimage import gaussian_filter
 from scipy.signal import hilbert
 
 import waveback as wb
-from waveback.acquisition import Shot
-from waveback.checks import dot_error
-from waveback.imaging import born_operator, depth_mute, laplacian_filter, lsrtm, mute, rtm
-from waveback.models import layered
+from waveback.data.acquisition import Shot
+from waveback.data.phantoms import layered
+from waveback.verification.checks import dot_error
+from waveback.workflows.imaging import born_operator, depth_mute, laplacian_filter, lsrtm, mute, rtm
 
 H, F0 = 10.0, 15.0
 FLAT, DIP = 300.0, (550.0, 700.0)  # interface depths (m); the second dips along x

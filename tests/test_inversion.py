@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 
 import waveback as wb
-from waveback import inversion
-from waveback.acquisition import Shot
-from waveback.inversion import _objective, fwi, lowpass, misfit_gradient
-from waveback.models import inclusions
-from waveback.regularisation import Regularisation
+from waveback.data.acquisition import Shot
+from waveback.data.phantoms import inclusions
+from waveback.workflows import inversion
+from waveback.workflows.inversion import _objective, fwi, lowpass, misfit_gradient
+from waveback.workflows.regularisation import Regularisation
 
 pytestmark = pytest.mark.filterwarnings("ignore:grid dispersion")
 
@@ -475,7 +475,7 @@ def test_fwi_recovers_layers_and_a_lens_from_surface_and_well_data():
     """
     from scipy.ndimage import gaussian_filter
 
-    from waveback.models import layered
+    from waveback.data.phantoms import layered
 
     nz, nx, h = 50, 100, 10.0
     background = layered((nz, nx), h, [150.0, 330.0], [1800.0, 2000.0, 2300.0])

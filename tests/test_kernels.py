@@ -62,7 +62,7 @@ if __name__ == "__main__":
 
 
 def test_3d_work_items_fit_the_l2_cache_and_share_the_rows_evenly():
-    from waveback import kernels
+    from waveback.physics import kernels
 
     assert kernels.l2_cache_bytes() > 0
     # 2 MiB of L2 and 248-point rows of float32 at order 8: 13 live planes fit 81 rows in half

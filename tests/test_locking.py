@@ -1,4 +1,4 @@
-"""Tests of :mod:`waveback.locking` with real processes: one holder, refusal, stale take-over."""
+"""Tests of :mod:`waveback.data.locking` with real processes: a holder, refusal, stale take-over."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import sys
 
 import pytest
 
-from waveback.locking import OutputLocked, lock_path, locked
+from waveback.data.locking import OutputLocked, lock_path, locked
 
 HOLD = """
 import sys, time
-from waveback.locking import locked
+from waveback.data.locking import locked
 with locked(sys.argv[1]):
     print("locked", flush=True)
     time.sleep(120)

@@ -6,8 +6,8 @@ from scipy.signal import hilbert as analytic_signal
 from test_inversion import _tiny_problem, tiny_true_velocity
 
 import waveback as wb
-from waveback.inversion import _objective
-from waveback.misfits import MISFITS, hilbert, misfit
+from waveback.workflows.inversion import _objective
+from waveback.workflows.misfits import MISFITS, hilbert, misfit
 
 
 def _gathers(seed=0, nt=64, nrec=5):

@@ -5,7 +5,7 @@ import pytest
 from test_inversion import _tiny_problem
 
 import waveback as wb
-from waveback.preconditioning import (
+from waveback.workflows.preconditioning import (
     EPSILON,
     IlluminationJob,
     check_preconditioner,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import waveback as wb
-from waveback.analytic import analytic_trace
+from waveback.verification.analytic import analytic_trace
 
 C = 1500.0  # m/s
 F0 = 15.0  # Hz; 20 points per wavelength at h = 5 m
@@ -265,7 +265,7 @@ def test_float32_kernels_do_no_float64_arithmetic():
     # double arithmetic or float-to-double extension in its LLVM IR.
     from numba import njit
 
-    from waveback import cpml_kernels, kernels
+    from waveback.physics import cpml_kernels, kernels
 
     prop = wb.Propagator(wb.Model(np.full((12, 14), 1500.0), 5.0, nbl=4), 1e-3)
     sponge = wb.Propagator(wb.Model(np.full((12, 14), 1500.0), 5.0, nbl=4, boundary="sponge"), 1e-3)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from test_misfits import taylor_slopes
 
-from waveback.regularisation import Regularisation, differences, differences_adjoint
+from waveback.workflows.regularisation import Regularisation, differences, differences_adjoint
 
 
 @pytest.mark.parametrize("shape", [(7, 9), (4, 5, 6)])

@@ -1,14 +1,14 @@
-"""Tests of the resumable shot file (``waveback.resumable``): commit, resume, refuse."""
+"""Tests of the resumable shot file (``waveback.data.resumable``): commit, resume, refuse."""
 
 from __future__ import annotations
 
 import h5py
 import numpy as np
 import pytest
-from test_io import gathers_of, small_survey
+from test_files import gathers_of, small_survey
 
-from waveback import io
-from waveback.resumable import DifferentDatasetError, ResumableShotFile
+from waveback.data import files
+from waveback.data.resumable import DifferentDatasetError, ResumableShotFile
 
 
 class Interrupted(Exception):
@@ -27,14 +27,14 @@ def run(path, survey, gathers, stop_after=None, **kwargs):
 
 
 def gathers_in(path, n):
-    return [io.read_gather(path, i) for i in range(n)]
+    return [files.read_gather(path, i) for i in range(n)]
 
 
 def test_uninterrupted_run_equals_write_shots(tmp_path):
     survey, gathers = small_survey(), gathers_of(small_survey())
     run(tmp_path / "a.h5", survey, gathers)
-    io.write_shots(tmp_path / "b.h5", survey, gathers)
-    assert io.read_fingerprint(tmp_path / "a.h5") == io.read_fingerprint(tmp_path / "b.h5")
+    files.write_shots(tmp_path / "b.h5", survey, gathers)
+    assert files.read_fingerprint(tmp_path / "a.h5") == files.read_fingerprint(tmp_path / "b.h5")
     for a, b in zip(
         gathers_in(tmp_path / "a.h5", 3), gathers_in(tmp_path / "b.h5", 3), strict=True
     ):
@@ -90,9 +90,9 @@ def test_a_different_dataset_is_never_overwritten_without_overwrite(tmp_path):
     other = small_survey(nt=60)
     with pytest.raises(DifferentDatasetError, match="already holds a different simulation"):
         ResumableShotFile(path, other)
-    assert io.read_fingerprint(path) == io.fingerprint(survey)
+    assert files.read_fingerprint(path) == files.fingerprint(survey)
     run(path, other, gathers_of(other), overwrite=True)
-    assert io.read_fingerprint(path) == io.fingerprint(other)
+    assert files.read_fingerprint(path) == files.fingerprint(other)
 
 
 def test_corrected_and_uncorrected_shots_are_never_mixed(tmp_path):
@@ -103,7 +103,7 @@ def test_corrected_and_uncorrected_shots_are_never_mixed(tmp_path):
     with pytest.raises(DifferentDatasetError, match="unfinished run of a different simulation"):
         ResumableShotFile(path, survey)
     run(path, survey, gathers, time_dispersion_correction=True)
-    assert io.read_time_dispersion_correction(path)
+    assert files.read_time_dispersion_correction(path)
     with pytest.raises(DifferentDatasetError, match="time-dispersion correction"):
         ResumableShotFile(path, survey)
 
@@ -135,7 +135,7 @@ def test_snapshots_are_committed_with_their_shot(tmp_path):
     for i in shot_file.pending:
         shot_file.commit(i, gathers_of(survey)[i], np.full((2, 11, 21), i, np.float32))
     shot_file.finish()
-    indices, fields = io.read_wavefield(path, 1)
+    indices, fields = files.read_wavefield(path, 1)
     assert indices.tolist() == [3, 7] and np.all(fields == 1)
     with pytest.raises(ValueError, match="give wavefield snapshots exactly"):
         ResumableShotFile(tmp_path / "x.h5", survey, [3]).commit(0, gathers_of(survey)[0])
@@ -154,7 +154,7 @@ def test_part_files_carry_the_fingerprint_and_the_shot(tmp_path):
     with pytest.raises(Interrupted):
         run(tmp_path / "s.h5", survey, gathers, stop_after=1)
     with h5py.File(tmp_path / "s.h5.partial" / "shot_000000.h5") as f:
-        assert f.attrs["fingerprint"] == io.fingerprint(survey) and f.attrs["shot"] == 0
+        assert f.attrs["fingerprint"] == files.fingerprint(survey) and f.attrs["shot"] == 0
 
 
 def test_a_file_assembled_now_is_not_reported_as_found_complete(tmp_path):

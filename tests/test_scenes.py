@@ -1,4 +1,4 @@
-"""Tests of scene files (``waveback.scenes``): bundled scenes, every key kind, and errors."""
+"""Tests of scene files (``waveback.data.scenes``): bundled scenes, every key kind, and errors."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import waveback as wb
-from waveback import io, segy
-from waveback.scenes import SceneError, parse_scene, read_scene
+from waveback.data import files, phantoms, segy
+from waveback.data.scenes import SceneError, parse_scene, read_scene
 
 SCENES = Path(__file__).resolve().parent.parent / "data" / "scenes"
 
@@ -70,7 +70,7 @@ def test_bundled_scenes_read(name, ndim, nshots, nsrc):
 
 
 def test_demo_scenes_use_the_layered_2d_model():
-    from waveback.models import layered_2d
+    from waveback.data.phantoms import layered_2d
 
     for name, shape in (("demo", (201, 401)), ("demo_small", (101, 201))):
         np.testing.assert_array_equal(
@@ -189,7 +189,7 @@ def test_model_from_npy_hdf5_and_segy_files(tmp_path):
     np.testing.assert_array_equal(model.vp, vp)
     assert model.spacing == (5.0, 10.0) and model.origin == (0.0, -100.0)
 
-    io.write_model(tmp_path / "m.h5", wb.Model(vp, 7.5, boundary="sponge"))
+    files.write_model(tmp_path / "m.h5", wb.Model(vp, 7.5, boundary="sponge"))
     model = file_scene(tmp_path, "m.h5")
     assert model.spacing == (7.5, 7.5) and model.boundary == "cpml"  # the scene's boundary
 
@@ -222,7 +222,7 @@ def test_bad_model_files(tmp_path, file, more, error, message):
     np.save(tmp_path / "nan.npy", np.where(np.arange(31) == 3, np.nan, vp))
     np.save(tmp_path / "negative.npy", -vp)
     (tmp_path / "vp.txt").write_text("1500")
-    io.write_model(tmp_path / "m.h5", wb.Model(vp, 10.0))
+    files.write_model(tmp_path / "m.h5", wb.Model(vp, 10.0))
     with h5py.File(tmp_path / "foreign.h5", "w") as f:
         f["vp"] = vp
     with pytest.raises(error, match=message):
@@ -304,7 +304,6 @@ GRID = (
 
 
 def test_random_generators_are_the_models_functions_with_their_seed():
-    from waveback import models
 
     marmousi = scene(
         (
@@ -313,10 +312,10 @@ def test_random_generators_are_the_models_functions_with_their_seed():
         )
     )
     vp = parse_scene(marmousi).model.vp
-    np.testing.assert_array_equal(vp, models.marmousi_like((21, 41), 10.0, seed=4, faults=1))
+    np.testing.assert_array_equal(vp, phantoms.marmousi_like((21, 41), 10.0, seed=4, faults=1))
     breast = scene((GRID, 'generator = "breast"\nshape = [21, 41]\nspacing = 10.0\nradius = 80.0'))
     vp = parse_scene(breast).model.vp
-    np.testing.assert_array_equal(vp, models.breast_phantom((21, 41), 10.0, radius=80.0))
+    np.testing.assert_array_equal(vp, phantoms.breast_phantom((21, 41), 10.0, radius=80.0))
     cyst = scene(
         (
             GRID,
@@ -325,7 +324,7 @@ def test_random_generators_are_the_models_functions_with_their_seed():
             "[[model.cysts]]\ncenter = [100.0, 200.0]\nradius = 40.0",
         )
     )
-    expected = models.cyst_phantom(
+    expected = phantoms.cyst_phantom(
         (21, 41),
         10.0,
         [{"center": [100.0, 200.0], "radius": 40.0}],

@@ -1,6 +1,6 @@
-"""Tests of the SEG-Y exchange (``waveback.segy``): round trips, and files written by segyio and
-by ObsPy directly, each imported exactly, refused, or imported with a warning that counts what
-was assumed; exports read back by ObsPy and segyio."""
+"""Tests of the SEG-Y exchange (``waveback.data.segy``): round trips, and files written by
+segyio and by ObsPy directly, each imported exactly, refused, or imported with a warning that
+counts what was assumed; exports read back by ObsPy and segyio."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from click.testing import CliRunner
 from obspy import Stream, Trace, read
 from obspy.core import AttribDict
 from obspy.io.segy.segy import SEGYBinaryFileHeader, SEGYTraceHeader
-from test_io import gathers_of, small_survey
+from test_files import gathers_of, small_survey
 
 import waveback as wb
-from waveback import acquisition as acq
-from waveback import io, segy
+from waveback.data import acquisition as acq
+from waveback.data import files, segy
 from waveback_cli.main import ERROR_EXIT_CODE, cli, warning_printer
 
 TF = segyio.TraceField
@@ -110,18 +110,18 @@ def line_of_shots(ntraces=6, nt=12):
 def test_hdf5_to_segy_to_hdf5_keeps_data_and_geometry(tmp_path, ndim):
     survey = seismic_survey(ndim)
     gathers = gathers_of(survey)
-    io.write_shots(tmp_path / "a.h5", survey, gathers)
-    first = io.read_survey(tmp_path / "a.h5")
+    files.write_shots(tmp_path / "a.h5", survey, gathers)
+    first = files.read_survey(tmp_path / "a.h5")
     write_quietly(
-        tmp_path / "a.sgy", first, (io.read_gather(tmp_path / "a.h5", i) for i in range(3))
+        tmp_path / "a.sgy", first, (files.read_gather(tmp_path / "a.h5", i) for i in range(3))
     )
     back, back_gathers = segy.read_segy_shots(tmp_path / "a.sgy")
-    io.write_shots(tmp_path / "b.h5", back, back_gathers)
-    again = io.read_survey(tmp_path / "b.h5")
-    assert io.fingerprint(again) == io.fingerprint(survey)
+    files.write_shots(tmp_path / "b.h5", back, back_gathers)
+    again = files.read_survey(tmp_path / "b.h5")
+    assert files.fingerprint(again) == files.fingerprint(survey)
     assert again.dt == survey.dt and again.nt == survey.nt
     for i in range(3):
-        np.testing.assert_array_equal(io.read_gather(tmp_path / "b.h5", i), gathers[i])
+        np.testing.assert_array_equal(files.read_gather(tmp_path / "b.h5", i), gathers[i])
         np.testing.assert_array_equal(again.shots[i].src, survey.shots[i].src)
         np.testing.assert_array_equal(again.shots[i].rec, survey.shots[i].rec)
 
@@ -327,7 +327,7 @@ def test_little_endian_segyio_file_reads_like_the_big_endian_one(tmp_path):
     little = segy.import_segy_shots(
         segyio_file(tmp_path / "le.sgy", data, headers, endian="little")
     )
-    assert io.fingerprint(little.survey) == io.fingerprint(big.survey)
+    assert files.fingerprint(little.survey) == files.fingerprint(big.survey)
     for a, b in zip(big.gathers, little.gathers, strict=True):
         np.testing.assert_array_equal(a, b)
 
@@ -422,10 +422,10 @@ def test_convert_keeps_ffids_and_datum_both_ways(tmp_path, monkeypatch):
     result = run_convert(monkeypatch, path, tmp_path / "a.h5", "--datum", 120)
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
-    survey = io.read_survey(tmp_path / "a.h5")
+    survey = files.read_survey(tmp_path / "a.h5")
     np.testing.assert_array_equal(survey.shots[1].src, [[5.0, 300.0]])
     np.testing.assert_array_equal(survey.shots[1].rec[:, 0], [0.0, 0.0, 0.0])
-    parameters = json.loads(io.read_provenance(tmp_path / "a.h5")["parameters"])
+    parameters = json.loads(files.read_provenance(tmp_path / "a.h5")["parameters"])
     assert parameters == {"datum": 120.0, "field_records": [41, 42]}
     result = run_convert(monkeypatch, tmp_path / "a.h5", tmp_path / "b.sgy", "--datum", 120)
     assert result.exit_code == 0, result.output
@@ -463,7 +463,7 @@ def test_convert_refusals_are_one_error_line(tmp_path, monkeypatch):
         assert not (tmp_path / "x.h5").exists()
     pos = np.array([[0.0, 1.2e-3], [0.0, 1.2345e-3]])
     survey = acq.Survey(None, 1e-3, 10, (acq.Shot(pos[:1], pos),))
-    io.write_shots(tmp_path / "fine.h5", survey, [np.zeros((10, 2), np.float32)])
+    files.write_shots(tmp_path / "fine.h5", survey, [np.zeros((10, 2), np.float32)])
     result = run_convert(monkeypatch, tmp_path / "fine.h5", tmp_path / "fine.sgy")
     assert result.exit_code == ERROR_EXIT_CODE and result.stderr == (
         "error: SEG-Y cannot store the x and y exactly: 0.0012345 m is not a whole number of "

@@ -1,4 +1,5 @@
-"""Tests of :mod:`waveback.smoothing`: Gaussian smoothing in metres, per axis, above a depth."""
+"""Tests of :mod:`waveback.data.smoothing`: Gaussian smoothing in metres, per axis, above a
+depth."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import pytest
 from scipy.ndimage import gaussian_filter
 
 import waveback as wb
-from waveback.models import layered
-from waveback.smoothing import smooth
+from waveback.data.phantoms import layered
+from waveback.data.smoothing import smooth
 
 
 def layered_model(spacing=(5.0, 10.0)):

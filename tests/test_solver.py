@@ -6,8 +6,8 @@ import pylops
 import pytest
 
 import waveback as wb
-from waveback import propagation
-from waveback.checks import dot_error
+from waveback.physics import propagation
+from waveback.verification.checks import dot_error
 
 pytestmark = pytest.mark.filterwarnings("ignore:grid dispersion")
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from waveback.stencils import (
+from waveback.physics.stencils import (
     SPACE_ORDERS,
     critical_dt,
     first_derivative_coefficients,

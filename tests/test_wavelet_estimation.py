@@ -6,11 +6,11 @@ from test_inversion import _tiny_problem, tiny_true_velocity
 from test_misfits import taylor_slopes
 
 import waveback as wb
-from waveback.acquisition import Shot
-from waveback.analytic import analytic_trace
-from waveback.inversion import _objective, estimation_mode
-from waveback.misfits import MISFITS
-from waveback.wavelet_estimation import default_reference, filtered, reduced_misfit
+from waveback.data.acquisition import Shot
+from waveback.verification.analytic import analytic_trace
+from waveback.workflows.inversion import _objective, estimation_mode
+from waveback.workflows.misfits import MISFITS
+from waveback.workflows.wavelet_estimation import default_reference, filtered, reduced_misfit
 
 pytestmark = pytest.mark.filterwarnings("ignore:grid dispersion")
 

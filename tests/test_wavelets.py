@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import waveback as wb
-from waveback.wavelets import max_frequency
+from waveback.physics.wavelets import max_frequency
 
 
 def test_ricker_peaks_at_delay_with_peak_frequency_f0():

@@ -1,21 +1,24 @@
 """waveback: finite-difference acoustic wave propagation and its exact adjoint."""
 
-from .acquisition import Shot, Survey
-from .checkpointing import Workspace
-from .executors import ShotFailures, make_executor
-from .geometry import plane_wave_delays
-from .imaging import born_operator, lsrtm, rtm
-from .inversion import fwi, misfit_gradient
-from .linearised import born, gradient, gradient_to_velocity
-from .model import Model
-from .propagation import Propagator
-from .simulation import simulate
-from .solver import Solver, adjoint, adjoint_initial_pressure, forward, gradient_plan
-from .stencils import critical_dt
-from .wavelet_estimation import estimate_wavelet
-from .wavelets import delayed, gaussian_derivative, ricker, tone_burst
+import importlib
+import sys
 
-__version__ = "0.1.0"
+from .data.acquisition import Shot, Survey
+from .moved import MOVED, MovedModules
+from .physics.checkpointing import Workspace
+from .physics.interpolation import plane_wave_delays
+from .physics.linearised import born, gradient, gradient_to_velocity
+from .physics.model import Model
+from .physics.propagation import Propagator
+from .physics.solver import Solver, adjoint, adjoint_initial_pressure, forward, gradient_plan
+from .physics.stencils import critical_dt
+from .physics.wavelets import delayed, gaussian_derivative, ricker, tone_burst
+from .version import __version__
+from .workflows.executors import ShotFailures, make_executor
+from .workflows.imaging import born_operator, lsrtm, rtm
+from .workflows.inversion import fwi, misfit_gradient
+from .workflows.simulation import simulate
+from .workflows.wavelet_estimation import estimate_wavelet
 
 __all__ = [
     "Model",
@@ -48,3 +51,14 @@ __all__ = [
     "plane_wave_delays",
     "__version__",
 ]
+
+
+if not any(isinstance(finder, MovedModules) for finder in sys.meta_path):
+    sys.meta_path.append(MovedModules())
+
+
+def __getattr__(name):
+    """``waveback.<old module name>`` (e.g. ``wb.io``) imports the module on first use."""
+    if name in MOVED or name in ("physics", "verification", "workflows", "data"):
+        return importlib.import_module(f"waveback.{name}")
+    raise AttributeError(f"module 'waveback' has no attribute {name!r}")

@@ -29,7 +29,7 @@ import warnings
 import numpy as np
 
 from . import checkpointing, dispersion, footprint, kernels
-from .geometry import check_points, point_stencils
+from .interpolation import check_points, point_stencils
 from .propagation import MIN_POINTS_PER_WAVELENGTH, Propagator, check_dt
 from .wavelets import max_frequency
 

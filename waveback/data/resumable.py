@@ -3,7 +3,7 @@
 A finished shot is committed to its own small HDF5 file, ``PATH.partial/shot_NNNNNN.h5``,
 written beside its final name and renamed into place (an atomic step: a shot file is either
 absent or complete, even after SIGKILL). Every part carries the run's :func:`fingerprint
-<waveback.io.fingerprint>`. When every shot is in, :meth:`ResumableShotFile.finish` assembles
+<waveback.files.fingerprint>`. When every shot is in, :meth:`ResumableShotFile.finish` assembles
 ``PATH`` (again written aside and renamed) and removes the parts.
 
 A rerun with the same survey finds the committed shots and runs only the others; the final file
@@ -21,7 +21,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from . import io
+from . import files
 from .acquisition import Survey
 
 PART = "waveback-shot-part"
@@ -78,7 +78,7 @@ class ResumableShotFile:
         self.survey, self.snapshots = survey, tuple(int(n) for n in snapshots)
         self.command, self.parameters = command, parameters
         self.tdc = bool(time_dispersion_correction)
-        self.fingerprint = io.fingerprint(survey, self.snapshots, self.tdc)
+        self.fingerprint = files.fingerprint(survey, self.snapshots, self.tdc)
         self.complete = False
         if self.path.is_dir():
             raise IsADirectoryError(f"output {self.path} is a directory; give a file name")
@@ -120,10 +120,10 @@ class ResumableShotFile:
         if bool(self.snapshots) != (wavefield is not None):
             raise ValueError(f"shot {i}: give wavefield snapshots exactly when snapshots are set")
         self.parts.mkdir(parents=True, exist_ok=True)
-        with io.atomic_h5(self._part(i), PART, self.command) as f:
+        with files.atomic_h5(self._part(i), PART, self.command) as f:
             f.attrs["fingerprint"] = self.fingerprint
             f.attrs["shot"] = i
-            io.write_record(f, data, wavefield, self.snapshots)
+            files.write_record(f, data, wavefield, self.snapshots)
         self.committed.add(i)
 
     def finish(self) -> Path:
@@ -133,10 +133,10 @@ class ResumableShotFile:
         missing = self.pending
         if missing:
             raise RuntimeError(f"cannot finish {self.path}: shots {missing} are not committed")
-        with io.atomic_h5(self.path, io.SHOTS, self.command, self.parameters) as f:
-            groups = io.write_survey(f, self.survey, self.snapshots, self.tdc)
+        with files.atomic_h5(self.path, files.SHOTS, self.command, self.parameters) as f:
+            groups = files.write_survey(f, self.survey, self.snapshots, self.tdc)
             for i, group in enumerate(groups):
-                io.write_record(group, *self._read_part(i), self.snapshots)
+                files.write_record(group, *self._read_part(i), self.snapshots)
         shutil.rmtree(self.parts, ignore_errors=True)
         self.complete = True
         return self.path
@@ -176,8 +176,8 @@ class ResumableShotFile:
 def _stored_fingerprint(path: Path) -> str | None:
     """The fingerprint of a valid shot file at ``path``, or None for anything else."""
     try:
-        return io.read_fingerprint(path)
-    except (io.FormatError, OSError):
+        return files.read_fingerprint(path)
+    except (files.FormatError, OSError):
         return None
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import dispersion, executors, footprint
-from .solver import Solver
+from ..physics import dispersion, footprint
+from ..physics.solver import Solver
+from . import executors
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import acquisition, footprint, io, models, segy
+from ..physics import footprint
+from ..physics.interpolation import INTERPOLATIONS, point_stencils
+from ..physics.model import BOUNDARIES, DTYPES, Model
+from ..physics.wavelets import gaussian_derivative, ricker, tone_burst
+from . import acquisition, files, phantoms, segy
 from .acquisition import Survey
-from .geometry import INTERPOLATIONS, point_stencils
-from .model import BOUNDARIES, DTYPES, Model
-from .wavelets import gaussian_derivative, ricker, tone_burst
 
 GENERATORS = ("layered", "faulted", "salt", "inclusions", "marmousi_like", "breast", "cyst_phantom")
 ACQUISITIONS = ("surface_line", "surface_grid", "linear_array", "ring_array", "csv")
@@ -228,20 +229,20 @@ def _generated(t: Table):
     grid = (shape, spacing)
     if kind == "inclusions":
         bodies = [_inclusion(body, k) for k, body in enumerate(t.get("inclusions", list, []))]
-        vp = models.inclusions(*grid, t.get("background", float), bodies, origin)
+        vp = phantoms.inclusions(*grid, t.get("background", float), bodies, origin)
         return vp, spacing, origin
     if kind in ("marmousi_like", "breast", "cyst_phantom"):
         return _phantom(kind, t, grid, origin), spacing, origin
     layers = (t.get("depths", list), t.get("velocities", "numbers"))
     if kind == "layered":
-        vp = models.layered(*grid, *layers, origin=origin)
+        vp = phantoms.layered(*grid, *layers, origin=origin)
     elif kind == "faulted":
         fault = (t.get("fault_x", float), t.get("fault_dip", float), t.get("throw", float))
-        vp = models.faulted(*grid, *layers, *fault, origin=origin)
+        vp = phantoms.faulted(*grid, *layers, *fault, origin=origin)
     else:
         salt = [t.get(k, float) for k in ("salt_velocity", "salt_top", "salt_base")]
         salt += [t.get("salt_center", "numbers"), t.get("salt_radius", float)]
-        vp = models.salt(*grid, *layers, *salt, origin=origin)
+        vp = phantoms.salt(*grid, *layers, *salt, origin=origin)
     return vp, spacing, origin
 
 
@@ -250,10 +251,12 @@ def _phantom(kind: str, t: Table, grid, origin) -> np.ndarray:
     seed = t.get("seed", int, 0)
     if kind == "marmousi_like":
         counts = [t.get(k, int, d) for k, d in (("layers", 24), ("faults", 3), ("wedges", 2))]
-        return models.marmousi_like(*grid, seed, *counts, t.get("water", float, 0.04), origin)
+        return phantoms.marmousi_like(*grid, seed, *counts, t.get("water", float, 0.04), origin)
     if kind == "breast":
         center, radius = t.get("center", "numbers", None), t.get("radius", float, None)
-        return models.breast_phantom(*grid, seed, center, radius, t.get("tumours", int, 2), origin)
+        return phantoms.breast_phantom(
+            *grid, seed, center, radius, t.get("tumours", int, 2), origin
+        )
     cysts = []
     for k, cyst in enumerate(t.get("cysts", list, [])):
         if not isinstance(cyst, dict):
@@ -264,7 +267,7 @@ def _phantom(kind: str, t: Table, grid, origin) -> np.ndarray:
     points = t.get("points", list, [])
     if not all(isinstance(p, list) for p in points):
         raise SceneError(f"'model.points' must be a list of positions [[z, x], ...], got {points}")
-    return models.cyst_phantom(
+    return phantoms.cyst_phantom(
         *grid,
         cysts,
         [[_convert(v, float, "model.points") for v in p] for p in points],
@@ -304,7 +307,7 @@ def _model_file(t: Table, base: Path):
                 f"{path} is read as a waveback model file, which carries its own grid: remove "
                 f"'model.spacing'/'model.origin', or name a plain array with 'model.dataset'"
             )
-        model = io.read_model(path)
+        model = files.read_model(path)
         return model.vp, model.spacing, model.origin
     if spacing is None:
         raise SceneError(f"'model.spacing' is required for the velocity array in {path}")

@@ -38,8 +38,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from ..physics.model import Model
 from .acquisition import Shot, Survey
-from .model import Model
 
 FORMAT_VERSION = 1
 SHOTS = "waveback-shots"
@@ -658,6 +658,6 @@ def _fsync(path: Path) -> None:
 
 
 def _version() -> str:
-    from . import __version__
+    from ..version import __version__
 
     return __version__

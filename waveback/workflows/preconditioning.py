@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..physics.linearised import image_sweep
 from . import executors
-from .linearised import image_sweep
 
 #: The preconditioners by name.
 PRECONDITIONERS = ("illumination",)

@@ -50,10 +50,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.fft import irfft, next_fast_len, rfft
 
+from ..physics.solver import forward
+from ..physics.wavelets import ricker
 from . import executors
 from .misfits import misfit as evaluate_misfit
-from .solver import forward
-from .wavelets import ricker
 
 #: Relative stabilisation :math:`\epsilon` of the least-squares filter.
 EPSILON = 1e-3

@@ -40,8 +40,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .geometry import check_points, point_stencils
-from .propagation import Propagator
+from ..physics.interpolation import check_points, point_stencils
+from ..physics.propagation import Propagator
 
 
 class Var:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import gaussian_filter
 
-from .model import Model
+from ..physics.model import Model
 
 
 def smooth(model: Model, sigma, keep_above: float | None = None) -> Model:

@@ -1,4 +1,4 @@
-"""Tests of waveback's HDF5 files (``waveback.io``): round trips, layout, and refusals."""
+"""Tests of waveback's HDF5 files (``waveback.data.files``): round trips, layout, and refusals."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import waveback as wb
-from waveback import acquisition as acq
-from waveback import io
+from waveback.data import acquisition as acq
+from waveback.data import files
 
 
 def small_survey(ndim=2, nshots=3, nt=50, model=True):
@@ -38,7 +38,7 @@ def gathers_of(survey, seed=0):
 
 
 def assert_same_survey(a, b):
-    assert io.fingerprint(a) == io.fingerprint(b)
+    assert files.fingerprint(a) == files.fingerprint(b)
     assert (a.dt, a.nt, a.interpolation, len(a.shots)) == (
         b.dt,
         b.nt,
@@ -52,26 +52,26 @@ def test_shot_file_round_trip_keeps_everything(tmp_path, ndim):
     survey = small_survey(ndim)
     gathers = gathers_of(survey)
     path = tmp_path / "shots.h5"
-    io.write_shots(path, survey, gathers, command="waveback simulate x", parameters="[model]")
-    back = io.read_survey(path)
+    files.write_shots(path, survey, gathers, command="waveback simulate x", parameters="[model]")
+    back = files.read_survey(path)
     assert_same_survey(survey, back)
     assert repr(back.model) == repr(survey.model)
     assert back.model.pml_velocity == survey.model.pml_velocity
     for i, (shot, g) in enumerate(zip(survey.shots, gathers, strict=True)):
-        np.testing.assert_array_equal(io.read_gather(path, i), g)
+        np.testing.assert_array_equal(files.read_gather(path, i), g)
         np.testing.assert_array_equal(back.shots[i].wavelet, shot.wavelet)
         np.testing.assert_array_equal(back.shots[i].rec, shot.rec)
-    meta = io.read_provenance(path)
-    assert meta["format"] == io.SHOTS and meta["format_version"] == io.FORMAT_VERSION
+    meta = files.read_provenance(path)
+    assert meta["format"] == files.SHOTS and meta["format_version"] == files.FORMAT_VERSION
     assert meta["command"] == "waveback simulate x" and meta["parameters"] == "[model]"
     assert meta["waveback_version"] == wb.__version__ and meta["created"].endswith("+00:00")
-    assert io.read_fingerprint(path) == io.fingerprint(survey)
+    assert files.read_fingerprint(path) == files.fingerprint(survey)
 
 
 def test_layout_is_readable_and_documented_attributes_exist(tmp_path):
     survey = small_survey()
     path = tmp_path / "shots.h5"
-    io.write_shots(path, survey, gathers_of(survey))
+    files.write_shots(path, survey, gathers_of(survey))
     with h5py.File(path) as f:
         assert sorted(f) == ["model", "shots", "time"]
         assert sorted(f["shots"]) == ["000000", "000001", "000002"]
@@ -85,10 +85,10 @@ def test_layout_is_readable_and_documented_attributes_exist(tmp_path):
 
 
 def test_big_gathers_are_chunked_in_whole_rows_within_one_shot(tmp_path, monkeypatch):
-    monkeypatch.setattr(io, "CHUNK_BYTES", 4 * 7 * 10)
+    monkeypatch.setattr(files, "CHUNK_BYTES", 4 * 7 * 10)
     survey = small_survey(nshots=3)
     path = tmp_path / "shots.h5"
-    io.write_shots(path, survey, gathers_of(survey))
+    files.write_shots(path, survey, gathers_of(survey))
     with h5py.File(path) as f:
         assert f["shots/000002/data"].chunks == (10, 7)
 
@@ -99,76 +99,82 @@ def test_survey_without_model_or_wavelets(tmp_path):
         None, survey.dt, survey.nt, tuple(acq.Shot(s.src, s.rec) for s in survey.shots)
     )
     path = tmp_path / "shots.h5"
-    io.write_shots(path, survey, gathers_of(survey))
-    back = io.read_survey(path)
+    files.write_shots(path, survey, gathers_of(survey))
+    back = files.read_survey(path)
     assert back.model is None and all(s.wavelet is None for s in back.shots)
-    with pytest.raises(io.FormatError, match="holds no velocity model"):
-        io.read_model(path)
+    with pytest.raises(files.FormatError, match="holds no velocity model"):
+        files.read_model(path)
 
 
 def test_wavefield_snapshots_round_trip(tmp_path):
     survey = small_survey(nshots=2)
     fields = [np.full((2, 11, 21), float(i), np.float32) for i in range(2)]
     path = tmp_path / "shots.h5"
-    io.write_shots(path, survey, gathers_of(survey), snapshots=[10, 20], wavefields=fields)
-    indices, back = io.read_wavefield(path, 1)
+    files.write_shots(path, survey, gathers_of(survey), snapshots=[10, 20], wavefields=fields)
+    indices, back = files.read_wavefield(path, 1)
     assert indices.tolist() == [10, 20]
     np.testing.assert_array_equal(back, fields[1])
-    assert io.read_fingerprint(path) == io.fingerprint(survey, [10, 20]) != io.fingerprint(survey)
+    assert (
+        files.read_fingerprint(path)
+        == files.fingerprint(survey, [10, 20])
+        != files.fingerprint(survey)
+    )
 
 
 def test_model_and_image_files_round_trip(tmp_path):
     model = small_survey(3).model
-    io.write_model(tmp_path / "m.h5", model, command="c")
-    back = io.read_model(tmp_path / "m.h5")
+    files.write_model(tmp_path / "m.h5", model, command="c")
+    back = files.read_model(tmp_path / "m.h5")
     np.testing.assert_array_equal(back.vp, model.vp)
     assert repr(back) == repr(model)
     image = np.arange(6.0).reshape(2, 3)
-    io.write_image(tmp_path / "i.h5", image, 5.0, (1.0, 2.0), description="test image")
-    img = io.read_image(tmp_path / "i.h5")
+    files.write_image(tmp_path / "i.h5", image, 5.0, (1.0, 2.0), description="test image")
+    img = files.read_image(tmp_path / "i.h5")
     np.testing.assert_array_equal(img.data, image)
     assert img.spacing == (5.0, 5.0) and img.origin == (1.0, 2.0)
     assert img.description == "test image"
-    assert io.file_format(tmp_path / "i.h5") == io.IMAGE
+    assert files.file_format(tmp_path / "i.h5") == files.IMAGE
 
 
 def test_model_file_of_an_inversion_keeps_its_misfit_curve(tmp_path):
     model = small_survey().model
-    curve = io.MisfitCurve(
+    curve = files.MisfitCurve(
         np.array([3.0, 2.0, 1.5, 0.5]),
         np.array([0, 0, 1, 1]),
         np.array([4.0, 2.5]),
         np.array([8.0, np.nan]),
     )
-    io.write_model(tmp_path / "inv.h5", model, misfit=curve)
-    back = io.read_misfit(tmp_path / "inv.h5")
-    for name, dtype, _ in io.MISFIT_LAYOUT:
+    files.write_model(tmp_path / "inv.h5", model, misfit=curve)
+    back = files.read_misfit(tmp_path / "inv.h5")
+    for name, dtype, _ in files.MISFIT_LAYOUT:
         np.testing.assert_array_equal(getattr(back, name), getattr(curve, name))
         assert getattr(back, name).dtype == dtype
-    np.testing.assert_array_equal(io.read_model(tmp_path / "inv.h5").vp, model.vp)
+    np.testing.assert_array_equal(files.read_model(tmp_path / "inv.h5").vp, model.vp)
     with h5py.File(tmp_path / "inv.h5") as f:
         assert f["inversion/bands"].attrs["units"] == "Hz"
-    io.write_model(tmp_path / "m.h5", model)
-    assert io.read_misfit(tmp_path / "m.h5") is None
+    files.write_model(tmp_path / "m.h5", model)
+    assert files.read_misfit(tmp_path / "m.h5") is None
     with h5py.File(tmp_path / "inv.h5", "a") as f:
         del f["inversion/band"]
         f["inversion/band"] = np.array([0, 0, 1])
-    with pytest.raises(io.FormatError, match="does not match"):
-        io.read_misfit(tmp_path / "inv.h5")
+    with pytest.raises(files.FormatError, match="does not match"):
+        files.read_misfit(tmp_path / "inv.h5")
 
 
 def test_time_dispersion_correction_is_recorded_and_fingerprinted(tmp_path):
     survey = small_survey()
-    assert io.fingerprint(survey, (), True) != io.fingerprint(survey)
-    assert io.fingerprint(survey, (), False) == io.fingerprint(survey)
+    assert files.fingerprint(survey, (), True) != files.fingerprint(survey)
+    assert files.fingerprint(survey, (), False) == files.fingerprint(survey)
     with h5py.File(tmp_path / "s.h5", "w") as f:
-        f.attrs["format"], f.attrs["format_version"] = io.SHOTS, io.FORMAT_VERSION
-        for group, g in zip(io.write_survey(f, survey, (), True), gathers_of(survey), strict=True):
-            io.write_record(group, g)
-    assert io.read_time_dispersion_correction(tmp_path / "s.h5")
-    assert io.read_fingerprint(tmp_path / "s.h5") == io.fingerprint(survey, (), True)
-    io.write_shots(tmp_path / "plain.h5", survey, gathers_of(survey))
-    assert not io.read_time_dispersion_correction(tmp_path / "plain.h5")
+        f.attrs["format"], f.attrs["format_version"] = files.SHOTS, files.FORMAT_VERSION
+        for group, g in zip(
+            files.write_survey(f, survey, (), True), gathers_of(survey), strict=True
+        ):
+            files.write_record(group, g)
+    assert files.read_time_dispersion_correction(tmp_path / "s.h5")
+    assert files.read_fingerprint(tmp_path / "s.h5") == files.fingerprint(survey, (), True)
+    files.write_shots(tmp_path / "plain.h5", survey, gathers_of(survey))
+    assert not files.read_time_dispersion_correction(tmp_path / "plain.h5")
 
 
 def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
@@ -177,7 +183,7 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
     path.write_bytes(b"previous")
     bad = gathers_of(survey)[:2] + ["not a gather"]
     with pytest.raises(ValueError):
-        io.write_shots(path, survey, bad)
+        files.write_shots(path, survey, bad)
     assert path.read_bytes() == b"previous"
     assert [p.name for p in tmp_path.iterdir()] == ["shots.h5"]
 
@@ -185,7 +191,7 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
 def test_too_few_gathers_is_an_error(tmp_path):
     survey = small_survey()
     with pytest.raises(ValueError, match="got 2 gathers for 3 shots"):
-        io.write_shots(tmp_path / "s.h5", survey, gathers_of(survey)[:2])
+        files.write_shots(tmp_path / "s.h5", survey, gathers_of(survey)[:2])
     assert not (tmp_path / "s.h5").exists()
 
 
@@ -195,37 +201,37 @@ def _foreign(path):
 
 
 def _other_kind(path):
-    io.write_model(path, small_survey().model)
+    files.write_model(path, small_survey().model)
 
 
 def _newer(path):
-    io.write_shots(path, small_survey(nshots=1), gathers_of(small_survey(nshots=1)))
+    files.write_shots(path, small_survey(nshots=1), gathers_of(small_survey(nshots=1)))
     with h5py.File(path, "a") as f:
-        f.attrs["format_version"] = io.FORMAT_VERSION + 1
+        f.attrs["format_version"] = files.FORMAT_VERSION + 1
 
 
 def _missing_time(path):
-    io.write_shots(path, small_survey(nshots=1), gathers_of(small_survey(nshots=1)))
+    files.write_shots(path, small_survey(nshots=1), gathers_of(small_survey(nshots=1)))
     with h5py.File(path, "a") as f:
         del f["time"]
 
 
 def _missing_shot(path):
-    io.write_shots(path, small_survey(nshots=2), gathers_of(small_survey(nshots=2)))
+    files.write_shots(path, small_survey(nshots=2), gathers_of(small_survey(nshots=2)))
     with h5py.File(path, "a") as f:
         del f["shots/000001"]
 
 
 def _wrong_data_shape(path):
     survey = small_survey(nshots=1)
-    io.write_shots(path, survey, gathers_of(survey))
+    files.write_shots(path, survey, gathers_of(survey))
     with h5py.File(path, "a") as f:
         del f["shots/000000/data"]
         f["shots/000000/data"] = np.zeros((3, 3), np.float32)
 
 
 def _bad_model(path):
-    io.write_shots(path, small_survey(nshots=1), gathers_of(small_survey(nshots=1)))
+    files.write_shots(path, small_survey(nshots=1), gathers_of(small_survey(nshots=1)))
     with h5py.File(path, "a") as f:
         f["model/vp"][0, 0] = -1.0
 
@@ -246,31 +252,31 @@ def _bad_model(path):
 def test_readers_refuse_foreign_and_malformed_files_with_a_clear_message(tmp_path, make, message):
     path = tmp_path / "file.h5"
     make(path)
-    with pytest.raises(io.FormatError, match=message):
-        io.read_survey(path)
+    with pytest.raises(files.FormatError, match=message):
+        files.read_survey(path)
 
 
 def test_missing_file_mentions_an_unfinished_run(tmp_path):
     with pytest.raises(FileNotFoundError, match="no such file$"):
-        io.read_survey(tmp_path / "shots.h5")
+        files.read_survey(tmp_path / "shots.h5")
     (tmp_path / "shots.h5.partial").mkdir()
     with pytest.raises(FileNotFoundError, match="unfinished simulation"):
-        io.read_survey(tmp_path / "shots.h5")
+        files.read_survey(tmp_path / "shots.h5")
 
 
 def test_shot_index_out_of_range(tmp_path):
     survey = small_survey(nshots=2)
-    io.write_shots(tmp_path / "s.h5", survey, gathers_of(survey))
+    files.write_shots(tmp_path / "s.h5", survey, gathers_of(survey))
     with pytest.raises(ValueError, match="shot index 2 out of range"):
-        io.read_gather(tmp_path / "s.h5", 2)
-    with pytest.raises(io.FormatError, match="no wavefield snapshots"):
-        io.read_wavefield(tmp_path / "s.h5", 0)
+        files.read_gather(tmp_path / "s.h5", 2)
+    with pytest.raises(files.FormatError, match="no wavefield snapshots"):
+        files.read_wavefield(tmp_path / "s.h5", 0)
 
 
 def test_fingerprint_changes_with_anything_that_changes_the_data():
     survey = small_survey()
-    base = io.fingerprint(survey)
-    assert io.fingerprint(small_survey()) == base
+    base = files.fingerprint(survey)
+    assert files.fingerprint(small_survey()) == base
     moved = acq.Shot(survey.shots[0].src + 1.0, survey.shots[0].rec, survey.shots[0].wavelet)
     variants = [
         acq.Survey(survey.model, 1.0001e-3, survey.nt, survey.shots, survey.interpolation),
@@ -280,12 +286,12 @@ def test_fingerprint_changes_with_anything_that_changes_the_data():
             survey.model.with_vp(survey.model.vp * 1.01), survey.dt, survey.nt, survey.shots, "sinc"
         ),
     ]
-    assert len({base, *(io.fingerprint(v) for v in variants)}) == 5
+    assert len({base, *(files.fingerprint(v) for v in variants)}) == 5
 
 
 def _written(path, nshots=1):
     survey = small_survey(nshots=nshots)
-    io.write_shots(path, survey, gathers_of(survey))
+    files.write_shots(path, survey, gathers_of(survey))
     return survey
 
 
@@ -305,8 +311,8 @@ def test_a_record_that_does_not_start_at_zero_is_refused(tmp_path, start, advice
     path = tmp_path / "late.h5"
     survey = _written(path)
     _set_time(path, start + survey.time)
-    with pytest.raises(io.FormatError) as exc:
-        io.read_survey(path)
+    with pytest.raises(files.FormatError) as exc:
+        files.read_survey(path)
     assert str(exc.value) == (
         f"{path}: /time starts at {start} s, not at 0: waveback's records start when the sources "
         f"start (t_n = n dt), so these traces would be read {advice} so that they start at 0 s"
@@ -324,10 +330,10 @@ def test_time_axis_must_match_dt_and_nt(tmp_path, change, message):
     path = tmp_path / "s.h5"
     survey = _written(path)
     _set_time(path, change(survey.time))
-    with pytest.raises(io.FormatError, match="/time does not match its attributes dt = 0.001 s"):
-        io.read_survey(path)
-    with pytest.raises(io.FormatError, match=message):
-        io.read_survey(path)
+    with pytest.raises(files.FormatError, match="/time does not match its attributes dt = 0.001 s"):
+        files.read_survey(path)
+    with pytest.raises(files.FormatError, match=message):
+        files.read_survey(path)
 
 
 def test_time_axis_length_must_be_nt(tmp_path):
@@ -336,9 +342,9 @@ def test_time_axis_length_must_be_nt(tmp_path):
     with h5py.File(path, "a") as f:
         f["time"].attrs["nt"] = 49
     with pytest.raises(
-        io.FormatError, match=r"/time has shape \(50,\), but its attribute nt is 49"
+        files.FormatError, match=r"/time has shape \(50,\), but its attribute nt is 49"
     ):
-        io.read_survey(path)
+        files.read_survey(path)
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
@@ -346,11 +352,11 @@ def test_time_axis_length_must_be_nt(tmp_path):
 def test_nan_or_infinite_positions_are_refused_when_read(tmp_path, bad, name):
     path = tmp_path / "s.h5"
     survey = small_survey(nshots=2, model=False)
-    io.write_shots(path, survey, gathers_of(survey))
+    files.write_shots(path, survey, gathers_of(survey))
     with h5py.File(path, "a") as f:
         f[f"shots/000001/{name}"][-1, 0] = bad
-    with pytest.raises(io.FormatError) as exc:
-        io.read_survey(path)
+    with pytest.raises(files.FormatError) as exc:
+        files.read_survey(path)
     point = survey.shots[1].src.shape[0] - 1 if name == "src" else survey.shots[1].rec.shape[0] - 1
     assert str(exc.value) == (
         f"{path}: /shots/000001/{name} holds NaN or infinite positions (first at point "
@@ -361,18 +367,18 @@ def test_nan_or_infinite_positions_are_refused_when_read(tmp_path, bad, name):
 def test_optional_model_attributes_take_the_models_defaults(tmp_path):
     path = tmp_path / "m.h5"
     vp = np.linspace(1500.0, 2500.0, 11 * 21).reshape(11, 21).astype(np.float32)
-    with io.atomic_h5(path, io.MODEL) as f:
+    with files.atomic_h5(path, files.MODEL) as f:
         f.create_group("model").attrs["spacing"] = [10.0, 5.0]
         f["model/vp"] = vp
-    model = io.read_model(path)
+    model = files.read_model(path)
     default = wb.Model(vp, (10.0, 5.0))
     assert repr(model) == repr(default) and model.origin == (0.0, 0.0)
-    for name in io.MODEL_SETTINGS:
+    for name in files.MODEL_SETTINGS:
         assert getattr(model, name) == getattr(default, name), name
     with h5py.File(path, "a") as f:
         del f["model"].attrs["spacing"]
-    with pytest.raises(io.FormatError, match="missing attribute 'spacing' on /model"):
-        io.read_model(path)
+    with pytest.raises(files.FormatError, match="missing attribute 'spacing' on /model"):
+        files.read_model(path)
 
 
 @pytest.mark.parametrize("size", [2000, 40000])
@@ -380,8 +386,8 @@ def test_a_truncated_file_is_named(tmp_path, size):
     whole, cut = tmp_path / "whole.h5", tmp_path / "cut.h5"
     _written(whole, nshots=3)
     cut.write_bytes(whole.read_bytes()[:size])
-    with pytest.raises(io.FormatError) as exc:
-        io.read_survey(cut)
+    with pytest.raises(files.FormatError) as exc:
+        files.read_survey(cut)
     assert str(exc.value).startswith(f"{cut} cannot be read as HDF5, it is truncated or damaged (")
     assert "truncated file" in str(exc.value)
 
@@ -394,15 +400,15 @@ def test_a_damaged_dataset_is_named(tmp_path):
     data = bytearray(path.read_bytes())
     data[offset : offset + 64] = b"\xff" * 64  # the gzip stream of the first chunk
     path.write_bytes(bytes(data))
-    assert len(io.read_survey(path).shots) == len(survey.shots)
-    with pytest.raises(io.FormatError, match=f"^{path}: damaged waveback-shots file, a part"):
-        io.read_gather(path, 0)
+    assert len(files.read_survey(path).shots) == len(survey.shots)
+    with pytest.raises(files.FormatError, match=f"^{path}: damaged waveback-shots file, a part"):
+        files.read_gather(path, 0)
 
 
 @pytest.mark.skipif(not Path("/sys").is_dir(), reason="needs Linux's read-only /sys")
 def test_an_unwritable_directory_is_named(tmp_path):
     with pytest.raises(PermissionError) as exc:
-        io.write_image("/sys/image.h5", np.zeros((3, 3)), 1.0, 0.0)
+        files.write_image("/sys/image.h5", np.zeros((3, 3)), 1.0, 0.0)
     assert str(exc.value).startswith(
         "cannot write /sys/image.h5: no new file can be created in /sys ("
     )

@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 
 import waveback as wb
-from waveback import kernels
-from waveback.checks import dot_error
-from waveback.geometry import check_points, point_stencils
+from waveback.physics import kernels
+from waveback.physics.interpolation import check_points, point_stencils
+from waveback.verification.checks import dot_error
 
 
 def _model(ndim=2, free_surface=False, nbl=6, dtype="float64"):

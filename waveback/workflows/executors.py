@@ -73,7 +73,7 @@ from collections import deque
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
-from . import checkpointing
+from ..physics import checkpointing
 
 KINDS = ("serial", "local", "dask")
 #: Environment variable holding the dask scheduler address when none is given.

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .geometry import check_points
+from .interpolation import check_points
 from .solver import Solver, check_wavelet, gradient_plan, require_gradient_memory
 
 

@@ -19,11 +19,11 @@ import warnings
 
 import numpy as np
 
+from ..physics.linearised import born, gradient
+from ..physics.model import Model
+from ..physics.solver import Solver, forward
+from ..physics.wavelets import ricker
 from . import autodiff
-from .linearised import born, gradient
-from .model import Model
-from .solver import Solver, forward
-from .wavelets import ricker
 
 DOT_TOLERANCE = 1e-12
 TAPE_TOLERANCE = 1e-10

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .geometry import check_points, plane_wave_delays
-from .model import Model
-from .wavelets import delayed
+from ..physics.interpolation import check_points, plane_wave_delays
+from ..physics.model import Model
+from ..physics.wavelets import delayed
 
 
 @dataclass(frozen=True)

@@ -36,16 +36,16 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.signal import butter, sosfiltfilt
 
+from ..data.acquisition import unpack_survey
+from ..physics.checkpointing import Workspace
+from ..physics.linearised import gradient_to_velocity
+from ..physics.solver import Solver, warn_grid_dispersion
 from . import executors, preconditioning, wavelet_estimation
-from .acquisition import unpack_survey
-from .checkpointing import Workspace
 from .fwi_history import VERSION as HISTORY_VERSION
 from .fwi_history import History
-from .linearised import gradient_to_velocity
 from .misfits import check_misfit
 from .misfits import misfit as evaluate_misfit
 from .regularisation import Regularisation
-from .solver import Solver, warn_grid_dispersion
 
 logger = logging.getLogger("waveback")
 

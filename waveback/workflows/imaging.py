@@ -35,11 +35,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.sparse.linalg import LinearOperator, lsqr
 
+from ..data.acquisition import unpack_survey
+from ..physics.checkpointing import Workspace
+from ..physics.propagation import Propagator
+from ..physics.solver import Solver, forward
 from . import executors
-from .acquisition import unpack_survey
-from .checkpointing import Workspace
-from .propagation import Propagator
-from .solver import Solver, forward
 
 DIRECT = (None, "subtract", "mute")
 
