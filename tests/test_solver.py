@@ -115,6 +115,8 @@ def test_every_workflow_takes_a_survey():
     x = np.random.default_rng(1).standard_normal(op.shape[1])
     loose_op = wb.born_operator(smooth, survey.shots, survey.dt, "sinc")
     assert np.array_equal(op.matvec(x), loose_op.matvec(x))
+    w = wb.estimate_wavelet(survey.model, survey, data)
+    assert np.array_equal(w, wb.estimate_wavelet(survey.model, *loose))
     result = wb.fwi(smooth, survey, data, bounds=(1800.0, 2500.0), iterations=1)
     loose_result = wb.fwi(smooth, *loose, bounds=(1800.0, 2500.0), iterations=1)
     assert np.array_equal(result.vp, loose_result.vp)

@@ -50,6 +50,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.fft import irfft, next_fast_len, rfft
 
+from ..data.acquisition import unpack_survey
 from ..physics.solver import forward
 from ..physics.wavelets import ricker
 from . import executors
@@ -233,8 +234,8 @@ def estimate_wavelet(
     model,
     shots,
     data,
-    dt,
-    interpolation="linear",
+    dt=None,
+    interpolation=None,
     *,
     per_shot=False,
     band_limit=None,
@@ -253,13 +254,15 @@ def estimate_wavelet(
     ----------
     model : Model
         The model the data are explained in (the true one, or the current FWI model).
-    shots : sequence of :class:`waveback.acquisition.Shot`
-        Positions only; their wavelets are ignored.
+    shots : :class:`waveback.data.acquisition.Survey` or sequence of Shot
+        Positions only; their wavelets are ignored. A survey brings its ``dt`` and
+        ``interpolation`` (as for :func:`waveback.rtm`).
     data : sequence of (nt, nrec) array_like
         Observed gathers, one per shot; ``nt`` sets the wavelet's length.
     dt : float
-        Sample interval (s).
+        Sample interval (s); only with a sequence of shots.
     interpolation : {"linear", "sinc"}
+        Default ``"linear"``, or the survey's.
     per_shot : bool
         One wavelet per shot instead of one shared by all.
     band_limit : float, optional
@@ -280,7 +283,8 @@ def estimate_wavelet(
     ndarray
         ``(nt,)`` float64, sampled at ``t_n = n dt``; ``(nshots, nt)`` with ``per_shot``.
     """
-    shots, data = list(shots), [np.asarray(d, dtype=np.float64) for d in data]
+    shots, dt, interpolation = unpack_survey(shots, dt, interpolation)
+    data = [np.asarray(d, dtype=np.float64) for d in data]
     if len(shots) != len(data) or not shots:
         raise ValueError(
             f"{len(shots)} shots but {len(data)} gathers: give one gather per shot (at least one)"
