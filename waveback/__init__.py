@@ -1,5 +1,6 @@
 """waveback: finite-difference acoustic wave propagation and its exact adjoint."""
 
+from .attenuation import ConstantQ, PowerLaw
 from .checkpointing import Workspace
 from .executors import ShotFailures, make_executor
 from .geometry import plane_wave_delays
@@ -17,6 +18,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Model",
+    "ConstantQ",
+    "PowerLaw",
     "Propagator",
     "forward",
     "adjoint",
