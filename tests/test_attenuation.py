@@ -191,3 +191,12 @@ def test_reprs_say_what_was_asked():
         repr(wb.PowerLaw(0.75, 1.5, (1e6, 4e6)))
         == "PowerLaw(alpha0=0.75, y=1.5, band=(1000000.0, 4000000.0))"
     )
+
+
+def test_parameters_are_read_only_copies():
+    q = np.full((2, 3), 30.0)
+    attenuation = wb.ConstantQ(q, (5, 50), n_mechanisms=4)
+    q[0, 0] = 1.0
+    assert attenuation.q[0, 0] == 30.0 and not attenuation.q.flags.writeable
+    assert repr(attenuation).endswith("band=(5.0, 50.0), n_mechanisms=4)")
+    assert fit_sls(attenuation, 2000.0).n_mechanisms == 4

@@ -103,12 +103,14 @@ def _band(band) -> tuple[float, float]:
 
 
 def _positive(value, name: str, units: str):
+    """``value`` as a float, or a read-only float64 copy of an array, all positive and finite."""
     try:
-        arr = np.asarray(value, dtype=np.float64)
+        arr = np.array(value, dtype=np.float64)
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be a number or an array of numbers, got {value!r}") from None
     if arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
         raise ValueError(f"{name} must be positive and finite ({units}), got {value!r}")
+    arr.flags.writeable = False
     return float(arr) if arr.ndim == 0 else arr
 
 
@@ -116,6 +118,10 @@ def _mechanisms(n):
     if n is not None and (int(n) != n or not 1 <= n <= 10):
         raise ValueError(f"n_mechanisms must be an integer from 1 to 10 or None, got {n!r}")
     return None if n is None else int(n)
+
+
+def _count(n_mechanisms) -> str:
+    return "" if n_mechanisms is None else f", n_mechanisms={n_mechanisms}"
 
 
 def _describe(value) -> str:
@@ -162,7 +168,7 @@ class ConstantQ:
         return np.ones_like(np.asarray(freqs, dtype=np.float64))
 
     def __repr__(self) -> str:
-        return f"ConstantQ(q={_describe(self.q)}, band={self.band})"
+        return f"ConstantQ(q={_describe(self.q)}, band={self.band}{_count(self.n_mechanisms)})"
 
 
 @dataclass(frozen=True, eq=False)
@@ -221,7 +227,10 @@ class PowerLaw:
         return (np.asarray(freqs, dtype=np.float64) / self.reference_frequency) ** (self.y - 1)
 
     def __repr__(self) -> str:
-        return f"PowerLaw(alpha0={_describe(self.alpha0)}, y={self.y:g}, band={self.band})"
+        return (
+            f"PowerLaw(alpha0={_describe(self.alpha0)}, y={self.y:g}, band={self.band}"
+            f"{_count(self.n_mechanisms)})"
+        )
 
 
 ATTENUATIONS = (ConstantQ, PowerLaw)
@@ -356,6 +365,16 @@ def _fit_times(omega, inverse_q, n):
     return np.exp(np.sort(result.x))[::-1]
 
 
+def _fit_mechanisms(x, shape, nodes, count):
+    """Shared relaxation times and the weights ``(L, nodes.size)`` at each scale node.
+
+    The times are fitted at the most attenuating node; None if some node gets no weight.
+    """
+    times = _fit_times(x, nodes[-1] * shape, count)
+    node_weights = np.stack([_weights(x, times, s * shape) for s in nodes], axis=1)
+    return (times, node_weights) if np.all(node_weights.sum(axis=0) > 0) else None
+
+
 def _weights_at(scale, nodes, node_weights):
     """Weights at each scale: exact at the nodes, else linear in log σ of :math:`a_l/\\sigma`."""
     scale = np.asarray(scale, dtype=np.float64)
@@ -418,14 +437,13 @@ def fit_sls(attenuation, velocity, n_mechanisms=None) -> StandardLinearSolid:
     n = n_mechanisms if n_mechanisms is not None else attenuation.n_mechanisms
     best = None
     for count in (_mechanisms(n),) if n is not None else MECHANISMS_TRIED:
-        times = _fit_times(x, nodes[-1] * shape, count)
-        node_weights = np.stack([_weights(x, times, s * shape) for s in nodes], axis=1)
-        if not np.all(node_weights.sum(axis=0) > 0):
+        fit = _fit_mechanisms(x, shape, nodes, count)
+        if fit is None:
             continue
-        weights = _weights_at(checked, nodes, node_weights)
-        error = float(_q_error(x_check, times, weights, shape_check[:, None] * checked).max())
+        weights = _weights_at(checked, nodes, fit[1])
+        error = float(_q_error(x_check, fit[0], weights, shape_check[:, None] * checked).max())
         if best is None or error < best[2]:
-            best = (times, node_weights, error)
+            best = (*fit, error)
         if error <= MAX_Q_ERROR:
             break
     if best is None:
