@@ -75,3 +75,35 @@ def test_every_spelling_of_the_two_float_types_is_accepted(dtype, name):
 def test_other_dtypes_are_refused(dtype):
     with pytest.raises(ValueError, match=r"dtype must be float32 or float64 \(e\.g\."):
         wb.Model(np.full((6, 7), 1500.0), 5.0, dtype=dtype)
+
+
+def test_attenuation_is_validated_stored_shown_and_carried():
+    vp = np.full((4, 5), 2000.0)
+    q = np.full((4, 5), 30.0)
+    model = wb.Model(vp, 10.0, attenuation=wb.ConstantQ(q, (5, 50)))
+    assert isinstance(model.attenuation, wb.ConstantQ)
+    assert repr(model).endswith(
+        "attenuation=ConstantQ(q=array(4, 5) in [30, 30], band=(5.0, 50.0)))"
+    )
+    assert model.with_vp(vp * 1.1).attenuation is model.attenuation
+    plain = wb.Model(vp, 10.0)
+    assert plain.attenuation is None and "attenuation" not in repr(plain)
+
+
+@pytest.mark.parametrize(
+    "attenuation, error, message",
+    [
+        ("Q=30", TypeError, "attenuation must be None, waveback.ConstantQ"),
+        (30.0, TypeError, "attenuation must be None, waveback.ConstantQ"),
+        (
+            wb.ConstantQ(np.full((3, 5), 30.0), (5, 50)),
+            ValueError,
+            r"q must be a scalar or "
+            r"have vp's shape \(4, 5\), got an array of shape \(3, 5\)",
+        ),
+        (wb.PowerLaw(np.ones(5), 1.5, (1e6, 4e6)), ValueError, r"alpha0 must be a scalar"),
+    ],
+)
+def test_bad_attenuation_is_refused(attenuation, error, message):
+    with pytest.raises(error, match=message):
+        wb.Model(np.full((4, 5), 2000.0), 10.0, attenuation=attenuation)

@@ -5,6 +5,7 @@ import sys
 
 from .data.acquisition import Shot, Survey
 from .moved import MOVED, MovedModules
+from .physics.attenuation import ConstantQ, PowerLaw
 from .physics.checkpointing import Workspace
 from .physics.interpolation import plane_wave_delays
 from .physics.linearised import born, gradient, gradient_to_velocity
@@ -22,6 +23,8 @@ from .workflows.wavelet_estimation import estimate_wavelet
 
 __all__ = [
     "Model",
+    "ConstantQ",
+    "PowerLaw",
     "Shot",
     "Survey",
     "Propagator",

@@ -10,12 +10,18 @@ of ``space_order // 2`` points that is never updated. With ``free_surface=True``
 model row (z = origin) is a pressure-release surface: no absorbing layer on top, and the halo
 above it holds the negated mirror image of the field (image method).
 Velocities are extended into the absorbing layers by copying the nearest model value.
+
+An optional ``attenuation`` (:class:`~waveback.physics.attenuation.ConstantQ` or
+:class:`~waveback.physics.attenuation.PowerLaw`) makes the medium viscoacoustic; ``vp`` is then
+the phase velocity at the reference frequency :math:`\\sqrt{f_{lo} f_{hi}}` of its band (see
+:mod:`waveback.physics.attenuation`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .attenuation import ATTENUATIONS, ConstantQ
 from .stencils import critical_dt, second_derivative_coefficients
 
 BOUNDARIES = ("cpml", "sponge")
@@ -53,6 +59,9 @@ class Model:
     reflection : float, optional
         Nominal reflection coefficient that sets the absorbing profile strength; default 1e-8
         for the CPML (small, so that grazing waves are absorbed too) and 1e-2 for the sponge.
+    attenuation : ConstantQ or PowerLaw, optional
+        Frequency-dependent absorption over a band; None (default) for a lossless medium.
+        Its vp-shaped parameters (``q``, ``alpha0``) must have ``vp``'s shape.
     """
 
     def __init__(
@@ -68,6 +77,7 @@ class Model:
         pml_velocity=None,
         pml_frequency=None,
         reflection=None,
+        attenuation=None,
     ):
         vp = np.asarray(vp)
         if vp.ndim not in (2, 3):
@@ -121,6 +131,7 @@ class Model:
         self.reflection = float(default_reflection if reflection is None else reflection)
         if not 0 < self.reflection < 1:
             raise ValueError(f"reflection must lie in (0, 1), got {self.reflection}")
+        self.attenuation = _check_attenuation(attenuation, self.shape)
 
     @property
     def m(self) -> np.ndarray:
@@ -196,14 +207,36 @@ class Model:
             self.pml_velocity,
             self.pml_frequency,
             self.reflection,
+            self.attenuation,
         )
 
     def __repr__(self) -> str:
         return (
             f"Model(shape={self.shape}, spacing={self.spacing}, origin={self.origin}, "
             f"space_order={self.space_order}, boundary={self.boundary!r}, nbl={self.nbl}, "
-            f"free_surface={self.free_surface}, dtype={self.dtype.name!r})"
+            f"free_surface={self.free_surface}, dtype={self.dtype.name!r}"
+            + ("" if self.attenuation is None else f", attenuation={self.attenuation!r}")
+            + ")"
         )
+
+
+def _check_attenuation(attenuation, shape):
+    """``attenuation`` if it is None, ConstantQ or PowerLaw with scalar or ``shape`` arrays."""
+    if attenuation is None:
+        return None
+    if not isinstance(attenuation, ATTENUATIONS):
+        raise TypeError(
+            "attenuation must be None, waveback.ConstantQ(q, band=(f_lo, f_hi)) or "
+            f"waveback.PowerLaw(alpha0, y, band=(f_lo, f_hi)), got {attenuation!r}"
+        )
+    name = "q" if isinstance(attenuation, ConstantQ) else "alpha0"
+    value = getattr(attenuation, name)
+    if np.ndim(value) != 0 and np.shape(value) != shape:
+        raise ValueError(
+            f"attenuation {name} must be a scalar or have vp's shape {shape}, got an array of "
+            f"shape {np.shape(value)}"
+        )
+    return attenuation
 
 
 def _per_axis(value, ndim: int, name: str) -> tuple[float, ...]:
