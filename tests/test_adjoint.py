@@ -184,28 +184,44 @@ def test_hand_written_adjoints_match_the_tape(ndim, boundary, free_surface, inte
         assert np.linalg.norm(hand - tape) / np.linalg.norm(tape) < 1e-10  # measured < 1e-14
 
 
+DRAWN = {
+    "order": st.sampled_from([2, 4, 6, 8, 16]),
+    "boundary": st.sampled_from(["cpml", "sponge"]),
+    "free_surface": st.booleans(),
+    "interpolation": st.sampled_from(["linear", "sinc"]),
+    "nbl": st.integers(4, 7),
+    "nt": st.integers(30, 45),
+    "seed": st.integers(0, 2**16),
+}
+
+
 @settings(max_examples=12, deadline=None, derandomize=True)
-@given(
-    order=st.sampled_from([2, 4, 6, 8, 16]),
-    boundary=st.sampled_from(["cpml", "sponge"]),
-    free_surface=st.booleans(),
-    interpolation=st.sampled_from(["linear", "sinc"]),
-    nbl=st.integers(4, 7),
-    nt=st.integers(30, 45),
-    seed=st.integers(0, 2**16),
-)
+@given(**DRAWN)
 def test_dot_tests_hold_for_drawn_configurations(
     order, boundary, free_surface, interpolation, nbl, nt, seed
 ):
-    # Random 2D configurations: any stencil order, layer width, odd or even nt, positions
+    _drawn_dot_tests(2, order, boundary, free_surface, interpolation, nbl, nt, seed)
+
+
+@pytest.mark.slow
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(ndim=st.sampled_from([2, 3]), **DRAWN)
+def test_dot_tests_hold_for_a_wide_sweep_in_2d_and_3d(
+    ndim, order, boundary, free_surface, interpolation, nbl, nt, seed
+):
+    _drawn_dot_tests(ndim, order, boundary, free_surface, interpolation, nbl, nt, seed)
+
+
+def _drawn_dot_tests(ndim, order, boundary, free_surface, interpolation, nbl, nt, seed):
+    # Random configurations: any stencil order, layer width, odd or even nt, positions
     # anywhere in the model (on its edges too), float64. nt >= 30 lets the waves of every
     # source reach every receiver (30 cells apart at most, one cell per step at order 2), so
     # no drawn case passes on all-zero data.
     rng = np.random.default_rng(seed)
-    shape = tuple(rng.integers(6, 16, size=2))
+    shape = tuple(rng.integers(6, 16 if ndim == 2 else 10, size=ndim))
     model = wb.Model(
         1500 + 1000 * rng.random(shape),
-        (4.0, 5.0),
+        (4.0, 5.0, 4.5)[:ndim],
         space_order=order,
         boundary=boundary,
         nbl=nbl,
@@ -213,8 +229,8 @@ def test_dot_tests_hold_for_drawn_configurations(
         dtype="float64",
     )
     lo, hi = np.array(model.extent).T
-    src = lo + rng.random((2, 2)) * (hi - lo)
-    rec = lo + rng.random((3, 2)) * (hi - lo)
+    src = lo + rng.random((2, ndim)) * (hi - lo)
+    rec = lo + rng.random((3, ndim)) * (hi - lo)
     rec[0] = hi  # the far corner is a legal position
     dt = 0.9 * model.critical_dt()
     x, y = rng.standard_normal((nt, 2)), rng.standard_normal((nt, 3))

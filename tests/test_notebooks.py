@@ -40,6 +40,18 @@ def test_outputs_are_stripped(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_and_meets_its_headline(path):
+    _run_notebook(path, SIZE)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_at_full_size_meets_its_headline(path, monkeypatch):
+    """The full-size runs of the gallery (about 13 minutes for all seven on 2 cores)."""
+    monkeypatch.setenv("WAVEBACK_NOTEBOOK_SIZE", "full")
+    _run_notebook(path, "full")
+
+
+def _run_notebook(path, size):
     nb = nbformat.read(path, as_version=4)
     first = next(c for c in nb.cells if c.cell_type == "code")
     assert 'os.environ.get("WAVEBACK_NOTEBOOK_SIZE", "small")' in first.source
@@ -58,5 +70,5 @@ def test_notebook_runs_and_meets_its_headline(path):
         if out.get("output_type") == "stream"
     )
     headlines = [line for line in text.splitlines() if line.startswith("HEADLINE")]
-    assert len(headlines) == 1 and f"({SIZE})" in headlines[0], headlines
+    assert len(headlines) == 1 and f"({size})" in headlines[0], headlines
     print(headlines[0])
