@@ -8,6 +8,12 @@ the squared slowness ``m = 1 / vp**2``. The update depends on ``m`` only through
 also carries ``w2``, is included. ``dm`` and the gradient live on the model grid; the
 absorbing layers copy the edge values (edge padding) and the gradient folds them back.
 The absorbing profiles do not depend on ``m`` (``Model.pml_velocity`` is fixed).
+
+With a density (``Model(rho=...)``) both also differentiate with respect to ``rho`` and ``vp``
+(``wrt``): ``m`` at fixed ``rho`` as above, ``rho`` through the factor in front of the operator
+and the half-point buoyancy (the exact derivative of the discrete scheme, see
+:mod:`waveback.density`), and ``vp`` by the chain rule :math:`\\partial/\\partial v_p =
+-2 g_m / v_p^3` at fixed ``rho``.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ from .propagation import _check_data, _check_dt, _check_wavelet, _setup, _steps
 
 logger = logging.getLogger("waveback")
 
+PARAMETERS = ("m", "rho", "vp")
+
 
 def born(
     model,
@@ -35,6 +43,7 @@ def born(
     *,
     progress=False,
     time_dispersion_correction=False,
+    wrt="m",
 ):
     """Born (linearised) data :math:`J\\,\\delta m`: the derivative of :func:`forward` w.r.t. ``m``.
 
@@ -45,20 +54,37 @@ def born(
     by edge replication like the model. Returns ``(nt, nrec)`` data in the model's dtype.
     ``time_dispersion_correction`` differentiates the corrected :func:`forward` (the same warps
     around the simulation, see :mod:`waveback.dispersion`).
+
+    ``wrt`` names the parameter ``dm`` perturbs: ``"m"`` (default), ``"rho"`` (kg/m³, models
+    with a density) or ``"vp"`` (m/s, at fixed ``rho``); a tuple of names takes ``dm`` as a
+    dict ``{name: perturbation}`` and returns the data of their sum.
     """
     if time_dispersion_correction:
         return dispersion.corrected(
-            lambda w: born(model, dm, w, src, rec, dt, interpolation, progress=progress),
+            lambda w: born(model, dm, w, src, rec, dt, interpolation, progress=progress, wrt=wrt),
             _check_wavelet(wavelet),
             dt,
         ).astype(model.dtype)
+    names, single = _check_wrt(wrt, model)
+    if single:
+        dm = {names[0]: dm}
+    elif not isinstance(dm, dict) or set(dm) != set(names):
+        raise ValueError(f"with wrt={wrt!r}, dm must be a dict with the keys {names}")
     run = _setup(model, wavelet, src, rec, dt, interpolation, None)
     prop, state, nt = run["prop"], run["state"], run["nt"]
     rec_idx, rec_w = run["rec"]
-    dm = _check_model_field(dm, model, "dm")
-    m = model.pad(model.m).reshape(prop.shape)
-    scatter = np.where(prop.updated_mask(), -model.pad(dm).reshape(prop.shape) / m, 0.0)
-    scatter = scatter.astype(model.dtype)
+    fields = {name: _check_model_field(dm[name], model, f"d{name}") for name in names}
+    if "vp" in fields:
+        dm_vp = -2.0 * fields.pop("vp") / model.vp.astype(np.float64) ** 3
+        fields["m"] = fields["m"] + dm_vp if "m" in fields else dm_vp
+    scatter = None
+    if "m" in fields:
+        m = model.pad(model.m).reshape(prop.shape)
+        scatter = np.where(
+            prop.updated_mask(), -model.pad(fields["m"]).reshape(prop.shape) / m, 0.0
+        )
+        scatter = scatter.astype(model.dtype)
+    density = _DensityBorn(prop, fields["rho"]) if "rho" in fields else None
     linear = prop.new_state()
     spare = np.zeros(prop.shape, model.dtype)  # takes u^{n+1}, so u^{n-1} survives the step
     source = np.zeros(prop.shape, model.dtype)
@@ -67,10 +93,51 @@ def born(
         kernels.sample(linear.u, rec_idx, rec_w, d[n])
         u_old = state.u_prev
         prop.step(state, run["source_at"](n), out=spare)
-        kernels.scattering(source, scatter, state.u, state.u_prev, u_old, *prop.keep)
+        if scatter is not None:
+            kernels.scattering(source, scatter, state.u, state.u_prev, u_old, *prop.keep)
+        memory = None
+        if density is not None:
+            memory = density.source(source, scatter is not None, state.u, state.u_prev, u_old,
+                                    run["source_at"](n))  # fmt: skip
         prop.step(linear, add=source)
+        if memory is not None:
+            density.perturb_memory(linear, *memory)
         spare = u_old
     return d
+
+
+class _DensityBorn:
+    """The ``rho`` part of :func:`born`'s secondary sources (see :mod:`waveback.density`)."""
+
+    def __init__(self, prop, drho):
+        self.prop = prop
+        padded = prop.model.pad(drho).reshape(prop.shape)
+        self.ratio = np.where(prop.updated_mask(), padded / prop.density.rho, 0.0)
+        self.dbuoy = prop.density.buoyancy_perturbation(padded)
+        self.keep = prop.sponge_field()
+
+    def source(self, out, accumulate, u_next, u, u_prev, src):
+        """Add (or write) the ``rho`` terms of step ``n``; return the memory increments."""
+        add, dpsi, dzeta = self.prop.density.born_terms(u, self.dbuoy)
+        k2 = 2.0 * self.keep
+        scattered = u_next - k2 * u + (k2 - 1.0) * u_prev
+        if src is not None:  # D - S: the injected source does not carry rho
+            injected = np.zeros(self.prop.shape, self.prop.model.dtype)
+            kernels.inject(injected, *src)
+            scattered -= injected
+        add += self.ratio * scattered
+        if accumulate:
+            out += add.astype(out.dtype)
+        else:
+            out[...] = add
+        return dpsi, dzeta
+
+    def perturb_memory(self, state, dpsi, dzeta):
+        """The explicit ``rho`` increments of the CPML memory after the linear step."""
+        for ax in self.prop.array_axes:
+            if dpsi[ax] is not None:
+                state.psi[ax][...] += dpsi[ax]
+                state.zeta[ax][...] += dzeta[ax]
 
 
 def gradient(
@@ -86,6 +153,7 @@ def gradient(
     progress=False,
     time_dispersion_correction=False,
     workspace=None,
+    wrt="m",
 ):
     """:math:`J^T r`: the gradient w.r.t. ``m = 1/vp²`` of :math:`\\tfrac12\\|d(m) - d_{obs}\\|^2`
     when ``residual = d(m) - d_obs``; the exact transpose of :func:`born`.
@@ -116,11 +184,16 @@ def gradient(
     workspace : Workspace, optional
         Keeps the full-storage history for the next call on the same grid, saving its
         allocation (:class:`waveback.checkpointing.Workspace`); the result is the same.
+    wrt : str or tuple of str
+        ``"m"`` (default), ``"rho"`` (models with a density; per kg/m³) or ``"vp"`` (per m/s,
+        at fixed ``rho``: :math:`-2 g_m / v_p^3`); a tuple returns a dict ``{name: gradient}``
+        from one sweep.
 
     Returns
     -------
-    ndarray
-        Model-shaped, in units of the misfit per unit ``m`` (s⁻²·m²), in the model's dtype.
+    ndarray or dict
+        Model-shaped, in units of the misfit per unit ``m`` (s⁻²·m²) (or of ``rho``, ``vp``),
+        in the model's dtype.
     """
     return image_sweep(
         model,
@@ -134,6 +207,7 @@ def gradient(
         progress=progress,
         time_dispersion_correction=time_dispersion_correction,
         workspace=workspace,
+        wrt=wrt,
     )[0]
 
 
@@ -151,6 +225,7 @@ def image_sweep(
     illumination=False,
     time_dispersion_correction=False,
     workspace=None,
+    wrt="m",
 ):
     """:func:`gradient`, and optionally the source illumination of the same sweep.
 
@@ -162,6 +237,7 @@ def image_sweep(
         steps = dispersion.simulated_steps(residual.shape[0])
         residual = dispersion.remove_time_dispersion_adjoint(residual, dt, steps)
         wavelet = dispersion.add_time_dispersion(_check_wavelet(wavelet), dt, steps)
+    names, single = _check_wrt(wrt, model)
     nt, nrec = _check_wavelet(wavelet).shape[0], check_points(rec, model, "rec").shape[0]
     plan = gradient_plan(model, nt, dt, memory, nrec, illumination)
     footprint.require(
@@ -181,6 +257,9 @@ def image_sweep(
     adjoint_state = prop.new_state()
     image = np.zeros(prop.shape, model.dtype)
     illum = np.zeros(prop.shape, model.dtype) if illumination else None
+    with_rho = "rho" in names
+    flux_images = [np.zeros(prop.shape, model.dtype) for _ in range(3)] if with_rho else None
+    source_image = np.zeros(prop.shape) if with_rho else None
     with _progress_bar(plan.forward_steps + nt, progress, "gradient") as bar:
 
         def advance(state, n, out=None):
@@ -193,12 +272,43 @@ def image_sweep(
             if illumination:
                 kernels.accumulate_square(illum, u)
             prop.adjoint_step(
-                adjoint_state, (rec_idx, adj_w, residual[n]), image, (u_next, u, u_prev)
+                adjoint_state,
+                (rec_idx, adj_w, residual[n]),
+                image,
+                (u_next, u, u_prev),
+                flux_images,
             )
+            if with_rho and run["source_at"](n) is not None:  # q^n S^n, S^n the injection
+                idx, weights, amps = run["source_at"](n)
+                q = adjoint_state.u_prev.reshape(-1)
+                np.add.at(source_image.reshape(-1), idx, q[idx] * weights * amps[:, None])
             bar.update()
-    image = -prop.born_scale() * image
-    g = model.unpad_adjoint(image.reshape(model.padded_shape)).astype(model.dtype)
+    padded = {"m": -prop.born_scale() * image}
+    if with_rho:
+        padded["rho"] = prop.density.rho_gradient(image, source_image, flux_images)
+    g = {
+        name: model.unpad_adjoint(field.reshape(model.padded_shape)).astype(model.dtype)
+        for name, field in padded.items()
+    }
+    if "vp" in names:
+        g["vp"] = gradient_to_velocity(g["m"], model.vp).astype(model.dtype)
+    g = g[names[0]] if single else {name: g[name] for name in names}
     return g, None if illum is None else prop.interior(illum).copy()
+
+
+def _check_wrt(wrt, model):
+    """``(names, single)`` of a ``wrt`` argument, or a ValueError saying what is accepted."""
+    single = isinstance(wrt, str)
+    names = (wrt,) if single else tuple(wrt)
+    if not names or any(name not in PARAMETERS for name in names) or len(set(names)) < len(names):
+        raise ValueError(
+            f"wrt must be one of {PARAMETERS} or a tuple of distinct ones, got {wrt!r}"
+        )
+    if "rho" in names and model.rho is None:
+        raise ValueError(
+            "wrt='rho' needs a model with a density: build it with Model(..., rho=...)"
+        )
+    return names, single
 
 
 def gradient_plan(model, nt, dt, memory="auto", nrec=0, illumination=False):
