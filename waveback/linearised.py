@@ -323,8 +323,11 @@ def gradient_plan(model, nt, dt, memory="auto", nrec=0, illumination=False):
     _check_dt(model, dt)
     field, one_state = footprint.field_bytes(model), footprint.state_bytes(model)
     extra = nt * nrec * model.dtype.itemsize + (field if illumination else 0)
-    # the forward and adjoint states, w2, the image, u^{n+1} and the residual (and illumination)
-    working = 2 * one_state + 3 * field + extra
+    # the forward and adjoint states, the coefficients, the image, u^{n+1} and the residual (and
+    # illumination); with a density also the images of the rho gradient
+    if model.rho is not None:
+        extra += model.ndim * field + field * 8 // model.dtype.itemsize
+    working = 2 * one_state + footprint.coefficient_bytes(model) + 2 * field + extra
     return checkpointing.plan(nt, field, one_state, working, memory)
 
 
