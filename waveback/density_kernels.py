@@ -185,13 +185,10 @@ def update(
                         zxf[i] = bpx[ix] * zxf[i] + ax[ix] * d_minus(fxf, i, uint64(1), bx)
                         acc[ix] += zxf[i]
             kzy = keep_z[iz] * keep_y[iy]
-            for ix in range(box[4], box[5]):
+            for ix in range(box[4], box[5]):  # one branch-free form (K = 1 is exact in it)
                 i = base + uint64(ix)
                 k = kzy * keep_x[ix]
-                if k == one:
-                    nf[i] = uf[i] + uf[i] - pf[i] + wf[i] * acc[ix]
-                else:
-                    nf[i] = k * (uf[i] + uf[i] + wf[i] * acc[ix]) - (k + k - one) * pf[i]
+                nf[i] = k * (uf[i] + uf[i] + wf[i] * acc[ix]) - (k + k - one) * pf[i]
         restore_fp_mode(fp_mode)
 
 
