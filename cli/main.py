@@ -128,9 +128,15 @@ def _quiet(ctx: click.Context, _, value: bool) -> None:
 @click.option("--boundary", type=click.Choice(["cpml", "sponge"]), multiple=True)
 @click.option("--free-surface", type=click.Choice(["on", "off"]), multiple=True)
 @click.option("--interpolation", type=click.Choice(["linear", "sinc"]), multiple=True)
+@click.option(
+    "--density",
+    type=click.Choice(["on", "off"]),
+    multiple=True,
+    help="Models with a random density (on) or constant density (off, the default).",
+)
 @click.option("--no-linearisation", is_flag=True, help="Skip the Born and Taylor slope tests.")
 @click.pass_context
-def check(ctx, as_json, ndim, boundary, free_surface, interpolation, no_linearisation):
+def check(ctx, as_json, ndim, boundary, free_surface, interpolation, density, no_linearisation):
     """Verify the backward pass on small float64 grids.
 
     Dot-product tests of forward/adjoint, born/gradient and initial pressure, the hand-written
@@ -142,12 +148,13 @@ def check(ctx, as_json, ndim, boundary, free_surface, interpolation, no_linearis
     from waveback.verification.checks import option_matrix, run_checks
 
     cases = None
-    if ndim or boundary or free_surface or interpolation:
+    if ndim or boundary or free_surface or interpolation or density:
         cases = option_matrix(
             tuple(int(d) for d in ndim) or (2, 3),
             boundary or ("cpml", "sponge"),
             tuple(f == "on" for f in free_surface) or (False, True),
             interpolation or ("linear", "sinc"),
+            tuple(d == "on" for d in density) or (False,),
         )
     results = run_checks(cases, not no_linearisation, None if ctx.obj["quiet"] else _progress)
     if as_json:

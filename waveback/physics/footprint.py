@@ -76,6 +76,15 @@ def field_bytes(model) -> int:
     return int(np.prod(model.padded_shape, dtype=np.int64)) * model.dtype.itemsize
 
 
+def coefficient_bytes(model) -> int:
+    """Bytes of a propagator's constant fields: ``w2``; with a density also ``w2 rho``, the
+    buoyancy and the flux scratch of each axis (model dtype) and ``rho`` (float64)."""
+    field = field_bytes(model)
+    if model.rho is None:
+        return field
+    return (2 + 2 * model.ndim) * field + field * 8 // model.dtype.itemsize
+
+
 def state_bytes(model) -> int:
     """Bytes of one propagator state: two time levels and the absorbing-boundary memory."""
     u, u_prev, psi, zeta = propagation.state_shapes(model)
@@ -90,7 +99,7 @@ def forward(model, nt: int, nrec: int, snapshots: int = 0) -> Estimate:
         "forward modelling",
         (
             ("wavefields", 2 * field),
-            ("coefficients", field),
+            ("coefficients", coefficient_bytes(model)),
             ("boundary arrays", state_bytes(model) - 2 * field),
             ("traces", int(nt) * int(nrec) * itemsize),
             ("snapshots", int(snapshots) * int(np.prod(model.shape)) * itemsize),

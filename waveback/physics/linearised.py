@@ -8,14 +8,28 @@ the squared slowness ``m = 1 / vp**2``. The update depends on ``m`` only through
 also carries ``w2``, is included. ``dm`` and the gradient live on the model grid; the
 absorbing layers copy the edge values (edge padding) and the gradient folds them back.
 The absorbing profiles do not depend on ``m`` (``Model.pml_velocity`` is fixed).
+
+With a density (``Model(rho=...)``) both also differentiate with respect to ``rho`` and ``vp``
+(``wrt``): ``m`` at fixed ``rho`` as above, ``rho`` through the factor in front of the operator
+and the half-point buoyancy (the exact derivative of the discrete scheme, see
+:mod:`waveback.physics.density`), and ``vp`` by the chain rule :math:`\\partial/\\partial v_p =
+-2 g_m / v_p^3` at fixed ``rho``. The loops are :meth:`waveback.Solver.born` and
+:meth:`waveback.Solver.gradient`.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
 from .interpolation import check_points
-from .solver import Solver, check_wavelet, gradient_plan, require_gradient_memory
+from .solver import (
+    PARAMETERS,
+    Solver,
+    check_wavelet,
+    gradient_plan,
+    gradient_to_velocity,
+    require_gradient_memory,
+)
+
+__all__ = ["PARAMETERS", "born", "gradient", "gradient_to_velocity", "image_sweep"]
 
 
 def born(
@@ -29,6 +43,7 @@ def born(
     *,
     progress=False,
     time_dispersion_correction=False,
+    wrt="m",
 ):
     """Born (linearised) data :math:`J\\,\\delta m`: the derivative of :func:`forward` w.r.t. ``m``.
 
@@ -39,10 +54,18 @@ def born(
     by edge replication like the model. Returns ``(nt, nrec)`` data in the model's dtype.
     ``time_dispersion_correction`` differentiates the corrected :func:`forward` (the same warps
     around the simulation, see :mod:`waveback.dispersion`).
+
+    ``wrt`` names the parameter ``dm`` perturbs: ``"m"`` (default), ``"rho"`` (kg/m³, models
+    with a density) or ``"vp"`` (m/s, at fixed ``rho``); a tuple of names takes ``dm`` as a
+    dict ``{name: perturbation}`` and returns the data of their sum.
     """
     check_wavelet(wavelet)
     return Solver(model, dt, src, rec, interpolation).born(
-        dm, wavelet, progress=progress, time_dispersion_correction=time_dispersion_correction
+        dm,
+        wavelet,
+        progress=progress,
+        time_dispersion_correction=time_dispersion_correction,
+        wrt=wrt,
     )
 
 
@@ -59,6 +82,7 @@ def gradient(
     progress=False,
     time_dispersion_correction=False,
     workspace=None,
+    wrt="m",
 ):
     """:math:`J^T r`: the gradient w.r.t. ``m = 1/vp²`` of :math:`\\tfrac12\\|d(m) - d_{obs}\\|^2`
     when ``residual = d(m) - d_obs``; the exact transpose of :func:`born`.
@@ -89,11 +113,16 @@ def gradient(
     workspace : Workspace, optional
         Keeps the full-storage history for the next call on the same grid, saving its
         allocation (:class:`waveback.checkpointing.Workspace`); the result is the same.
+    wrt : str or tuple of str
+        ``"m"`` (default), ``"rho"`` (models with a density; per kg/m³) or ``"vp"`` (per m/s,
+        at fixed ``rho``: :math:`-2 g_m / v_p^3`); a tuple returns a dict ``{name: gradient}``
+        from one sweep.
 
     Returns
     -------
-    ndarray
-        Model-shaped, in units of the misfit per unit ``m`` (s⁻²·m²), in the model's dtype.
+    ndarray or dict
+        Model-shaped, in units of the misfit per unit ``m`` (s⁻²·m²) (or of ``rho``, ``vp``),
+        in the model's dtype.
     """
     return image_sweep(
         model,
@@ -107,6 +136,7 @@ def gradient(
         progress=progress,
         time_dispersion_correction=time_dispersion_correction,
         workspace=workspace,
+        wrt=wrt,
     )[0]
 
 
@@ -124,6 +154,7 @@ def image_sweep(
     illumination=False,
     time_dispersion_correction=False,
     workspace=None,
+    wrt="m",
 ):
     """:func:`gradient`, and optionally the source illumination of the same sweep.
 
@@ -141,30 +172,5 @@ def image_sweep(
         illumination=illumination,
         time_dispersion_correction=time_dispersion_correction,
         workspace=workspace,
+        wrt=wrt,
     )
-
-
-def gradient_to_velocity(g_m, vp):
-    """Chain rule from a gradient with respect to ``m = 1/vp²`` to one with respect to ``vp``.
-
-    :math:`\\partial\\Phi/\\partial v = \\partial\\Phi/\\partial m \\cdot dm/dv = -2 g_m / v^3`.
-
-    Parameters
-    ----------
-    g_m : model-shaped array_like
-        Gradient with respect to ``m`` (e.g. from :func:`gradient`).
-    vp : model-shaped array_like
-        Velocity (m/s) at which it was computed.
-
-    Returns
-    -------
-    ndarray
-        The gradient with respect to ``vp``, in the floating dtype of ``g_m`` (computed in
-        float64): float32 for a float32 model's gradient.
-    """
-    g_m = np.asarray(g_m)
-    dtype = g_m.dtype if np.issubdtype(g_m.dtype, np.floating) else np.dtype(np.float64)
-    g_m, vp = g_m.astype(np.float64), np.asarray(vp, dtype=np.float64)
-    if g_m.shape != vp.shape:
-        raise ValueError(f"g_m {g_m.shape} and vp {vp.shape} must have the same shape")
-    return (-2.0 * g_m / vp**3).astype(dtype)

@@ -11,6 +11,11 @@ model row (z = origin) is a pressure-release surface: no absorbing layer on top,
 above it holds the negated mirror image of the field (image method).
 Velocities are extended into the absorbing layers by copying the nearest model value.
 
+An optional density ``rho`` (kg/m³) selects the variable-density equation
+:math:`m\\,\\partial_t^2 p - \\rho\\nabla\\cdot(\\rho^{-1}\\nabla p) = s` and its staggered
+discretisation (:mod:`waveback.physics.density`); it is padded like the velocity. ``rho=None`` keeps
+the constant-density scheme (:mod:`waveback.propagation`).
+
 An optional ``attenuation`` (:class:`~waveback.physics.attenuation.ConstantQ` or
 :class:`~waveback.physics.attenuation.PowerLaw`) makes the medium viscoacoustic; ``vp`` is then
 the phase velocity at the reference frequency :math:`\\sqrt{f_{lo} f_{hi}}` of its band (see
@@ -22,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from .attenuation import ATTENUATIONS, ConstantQ
-from .stencils import critical_dt, second_derivative_coefficients
+from .stencils import critical_dt, second_derivative_coefficients, staggered_critical_dt
 
 BOUNDARIES = ("cpml", "sponge")
 DTYPES = ("float32", "float64")
@@ -77,6 +82,7 @@ class Model:
         pml_velocity=None,
         pml_frequency=None,
         reflection=None,
+        rho=None,
         attenuation=None,
     ):
         vp = np.asarray(vp)
@@ -131,6 +137,7 @@ class Model:
         self.reflection = float(default_reflection if reflection is None else reflection)
         if not 0 < self.reflection < 1:
             raise ValueError(f"reflection must lie in (0, 1), got {self.reflection}")
+        self.rho = None if rho is None else _density(rho, self.shape, self.dtype)
         self.attenuation = _check_attenuation(attenuation, self.shape)
 
     @property
@@ -171,8 +178,16 @@ class Model:
         )
 
     def critical_dt(self) -> float:
-        """Largest stable time step (s) for this model's order, dimension and velocities."""
-        return critical_dt(float(self.vp.max()), self.spacing, self.space_order)
+        """Largest stable time step (s) for this model's order, dimension and velocities.
+
+        With a density, the bound of :func:`waveback.stencils.staggered_critical_dt`, which
+        accounts for the density contrasts.
+        """
+        if self.rho is None:
+            return critical_dt(float(self.vp.max()), self.spacing, self.space_order)
+        return staggered_critical_dt(
+            self.vp, self.rho, self.spacing, self.space_order, self.free_surface
+        )
 
     def pad(self, field: np.ndarray) -> np.ndarray:
         """Extend a model-shaped field onto the computational grid by edge replication."""
@@ -194,7 +209,16 @@ class Model:
         return out
 
     def with_vp(self, vp) -> Model:
-        """The same grid and boundary settings with another velocity (profiles kept fixed)."""
+        """The same grid, density and boundary settings with another velocity (profiles kept
+        fixed)."""
+        return self.with_parameters(vp, self.rho)
+
+    def with_rho(self, rho) -> Model:
+        """The same grid, velocity and boundary settings with another density (or None)."""
+        return self.with_parameters(self.vp, rho)
+
+    def with_parameters(self, vp, rho) -> Model:
+        """The same grid and boundary settings (profiles kept fixed) with ``vp`` and ``rho``."""
         return Model(
             vp,
             self.spacing,
@@ -207,7 +231,8 @@ class Model:
             self.pml_velocity,
             self.pml_frequency,
             self.reflection,
-            self.attenuation,
+            rho=rho,
+            attenuation=self.attenuation,
         )
 
     def __repr__(self) -> str:
@@ -215,6 +240,7 @@ class Model:
             f"Model(shape={self.shape}, spacing={self.spacing}, origin={self.origin}, "
             f"space_order={self.space_order}, boundary={self.boundary!r}, nbl={self.nbl}, "
             f"free_surface={self.free_surface}, dtype={self.dtype.name!r}"
+            + ("" if self.rho is None else ", rho=...")
             + ("" if self.attenuation is None else f", attenuation={self.attenuation!r}")
             + ")"
         )
@@ -261,3 +287,17 @@ def _float_dtype(dtype) -> np.dtype:
             f"dtype must be float32 or float64 (e.g. 'float32', np.float64, 'f8'), got {dtype!r}"
         )
     return resolved
+
+
+def _density(rho, shape, dtype) -> np.ndarray:
+    """``rho`` as a finite, positive array of the model's shape and dtype, or a ValueError."""
+    arr = np.asarray(rho)
+    if not np.issubdtype(arr.dtype, np.number):
+        raise TypeError(f"rho must be numeric (density in kg/m³), got dtype {arr.dtype}")
+    if arr.ndim != 0 and arr.shape != shape:
+        raise ValueError(
+            f"rho must be a scalar or have vp's shape {shape} (kg/m³), got shape {arr.shape}"
+        )
+    if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+        raise ValueError("rho must be finite and positive everywhere (kg/m³)")
+    return np.ascontiguousarray(np.broadcast_to(arr, shape), dtype=dtype)

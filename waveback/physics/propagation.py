@@ -30,6 +30,7 @@ import numpy as np
 
 from . import cpml_kernels, kernels
 from .boundaries import cpml_coefficients, layer_depth, sponge_factor
+from .density import DensityOperator
 from .stencils import first_derivative_coefficients, second_derivative_coefficients
 from .wavelets import check_time_step
 
@@ -111,6 +112,10 @@ class Propagator:
         self.boxes = kernels.work_boxes(
             self.shape, r, ry, numba.get_num_threads(), whole=whole, itemsize=dtype.itemsize
         )
+        self.density = None if model.rho is None else DensityOperator(self)
+        #: The field ``W`` of the adjoint variable ``q = W K lambda``: ``w2``, times ``rho``
+        #: with a density (see :mod:`waveback.physics.density`).
+        self.wq = self.w2 if self.density is None else self.density.wrho
 
     def new_state(self) -> State:
         """Zero wavefields and CPML memory variables, shaped as :func:`state_shapes` says."""
@@ -135,7 +140,10 @@ class Propagator:
         u, u_prev = state.u, state.u_prev
         u_next = u_prev if out is None else out
         u_prev = None if out is None else u_prev
-        if self.cpml_axes:
+        if self.density is not None:
+            self.density.step(u, u_next if u_prev is None else u_prev, u_next, state.psi,
+                              state.zeta)  # fmt: skip
+        elif self.cpml_axes:
             cpml_kernels.forward_step(
                 u,
                 u_prev,
@@ -164,7 +172,9 @@ class Propagator:
             kernels.mirror_free_surface(u_next, self.model.halo)
         state.u, state.u_prev = u_next, state.u
 
-    def adjoint_step(self, state: State, rec=None, image=None, fields=None) -> None:
+    def adjoint_step(
+        self, state: State, rec=None, image=None, fields=None, flux_images=None
+    ) -> None:
         """One time step of the exact transpose of :meth:`step`, backwards in time.
 
         The adjoint is carried in the variable :math:`q = w_2 K \\lambda` (``K`` the sponge
@@ -178,10 +188,15 @@ class Propagator:
         :meth:`receiver_adjoint_weights`). With ``image`` (a padded field) and
         ``fields = (u^{n+1}, u^n, u^{n-1})`` of the forward pass, the same sweep adds
         :math:`q^n D^n` to ``image`` on the updated points, one step of the gradient's imaging
-        condition (:math:`D^n` as in :meth:`born_scale`).
+        condition (:math:`D^n` as in :meth:`born_scale`). With a density the adjoint variable is
+        :math:`q = w_2 \\rho K \\lambda` (:attr:`wq`) and ``flux_images`` (one padded field per
+        axis) collects the buoyancy part of the density gradient
+        (:meth:`waveback.physics.density.DensityOperator.adjoint_step`).
         """
         q, q_next = state.u, state.u_prev
-        if self.cpml_axes:
+        if self.density is not None:
+            self.density.adjoint_step(q, q_next, state.psi, state.zeta, image, fields, flux_images)
+        elif self.cpml_axes:
             cpml_kernels.adjoint_step(
                 q,
                 q_next,
@@ -231,7 +246,7 @@ class Propagator:
         ``q = w2 K lambda`` the gradient is then :math:`-\\sum_n D^n q^n / (m w_2 K)`.
         """
         m = self.model.pad(self.model.m).reshape(self.shape)
-        scale = 1.0 / (m * self.w2.astype(np.float64) * self.sponge_field())
+        scale = 1.0 / (m * self.wq.astype(np.float64) * self.sponge_field())
         return np.where(self.updated_mask(), scale, 0.0)
 
     def updated_mask(self) -> np.ndarray:
@@ -251,13 +266,16 @@ class Propagator:
         return self.keep[0][iz] * self.keep[1][iy] * self.keep[2][ix]
 
     def receiver_adjoint_weights(self, idx, weights):
-        """Weights ``S * w2 * K`` that inject a data residual into the adjoint variable."""
-        w2 = self.w2.reshape(-1)[idx].astype(np.float64)
+        """Weights ``S * wq * K`` that inject a data residual into the adjoint variable."""
+        w2 = self.wq.reshape(-1)[idx].astype(np.float64)
         return (weights * w2 * self.sponge_factor_at(idx)).astype(self.model.dtype)
 
     def source_adjoint_weights(self, idx, weights):
-        """Weights ``W / (ΔV K)`` that read the wavelet adjoint from the adjoint variable."""
+        """Weights ``W / (ΔV K)`` that read the wavelet adjoint from the adjoint variable
+        (``W / (ΔV K rho)`` with a density)."""
         cell = float(np.prod(self.model.spacing))
+        if self.density is not None:
+            cell = cell * self.density.rho.reshape(-1)[idx]
         return (weights / (cell * self.sponge_factor_at(idx))).astype(self.model.dtype)
 
     def source_weights(self, idx, weights):
@@ -319,6 +337,11 @@ def state_shapes(model) -> tuple:
     the sizes from here without allocating.
     """
     shape = _shape3(model.padded_shape)
+    if model.rho is not None:  # full-size memory, see waveback.physics.density
+        cpml = model.boundary == "cpml"
+        axes = (0, 2) if model.ndim == 2 else (0, 1, 2)
+        aux = tuple(shape if cpml and ax in axes else (1, 1, 1) for ax in range(3))
+        return shape, shape, aux, aux
     aux = []
     for ax, regions in enumerate(memory_regions(model)):
         size = sum(stop - start for start, stop in regions)

@@ -180,22 +180,36 @@ class Solver:
         start.u[...] = q_t
         prop.adjoint_step(start)
         total = q_minus + 0.5 * (q_t + start.u - (2 * keep - 1) * q_t)
-        lam = total / (prop.w2 * keep)
+        lam = total / (prop.wq * keep)
         return prop.interior(lam).astype(model.dtype)
 
-    def born(self, dm, wavelet, *, progress=False, time_dispersion_correction=False):
+    def born(self, dm, wavelet, *, progress=False, time_dispersion_correction=False, wrt="m"):
         """Born data :math:`J\\,\\delta m`, as :func:`waveback.born` (same parameters)."""
         if time_dispersion_correction:
             return dispersion.corrected(
-                lambda w: self.born(dm, w, progress=progress), check_wavelet(wavelet), self.dt
+                lambda w: self.born(dm, w, progress=progress, wrt=wrt),
+                check_wavelet(wavelet),
+                self.dt,
             ).astype(self.model.dtype)
         model, prop = self.model, self.propagator
+        names, single = check_wrt(wrt, model)
+        if single:
+            dm = {names[0]: dm}
+        elif not isinstance(dm, dict) or set(dm) != set(names):
+            raise ValueError(f"with wrt={wrt!r}, dm must be a dict with the keys {names}")
         amps = self.amplitudes(wavelet)
         nt = amps.shape[0]
-        dm = check_model_field(dm, model, "dm")
-        m = model.pad(model.m).reshape(prop.shape)
-        scatter = np.where(prop.updated_mask(), -model.pad(dm).reshape(prop.shape) / m, 0.0)
-        scatter = scatter.astype(model.dtype)
+        fields = {name: check_model_field(dm[name], model, f"d{name}") for name in names}
+        if "vp" in fields:
+            dm_vp = -2.0 * fields.pop("vp") / model.vp.astype(np.float64) ** 3
+            fields["m"] = fields["m"] + dm_vp if "m" in fields else dm_vp
+        scatter = None
+        if "m" in fields:
+            m = model.pad(model.m).reshape(prop.shape)
+            scatter = np.where(
+                prop.updated_mask(), -model.pad(fields["m"]).reshape(prop.shape) / m, 0.0
+            ).astype(model.dtype)
+        density = _DensityBorn(prop, fields["rho"]) if "rho" in fields else None
         state, linear = prop.new_state(), prop.new_state()
         spare = np.zeros(prop.shape, model.dtype)  # takes u^{n+1}, so u^{n-1} survives the step
         source = np.zeros(prop.shape, model.dtype)
@@ -203,9 +217,18 @@ class Solver:
         for n in _steps(nt, progress):
             kernels.sample(linear.u, *self._sample, d[n])
             u_old = state.u_prev
-            prop.step(state, self.source(amps, n), out=spare)
-            kernels.scattering(source, scatter, state.u, state.u_prev, u_old, *prop.keep)
+            injected = self.source(amps, n)
+            prop.step(state, injected, out=spare)
+            if scatter is not None:
+                kernels.scattering(source, scatter, state.u, state.u_prev, u_old, *prop.keep)
+            memory = None
+            if density is not None:
+                memory = density.source(
+                    source, scatter is not None, state.u, state.u_prev, u_old, injected
+                )
             prop.step(linear, add=source)
+            if memory is not None:
+                density.perturb_memory(linear, *memory)
             spare = u_old
         return d
 
@@ -219,12 +242,13 @@ class Solver:
         illumination=False,
         time_dispersion_correction=False,
         workspace=None,
+        wrt="m",
     ):
         """:math:`J^T r` and optionally the source illumination of the same sweep.
 
-        Returns ``(g, illum)``: ``g`` as :func:`waveback.gradient` returns it; ``illum`` the
-        model-shaped :math:`\\sum_n (u^n)^2` of the forward wavefield, or None when not asked
-        for. Parameters as for :func:`waveback.gradient`.
+        Returns ``(g, illum)``: ``g`` as :func:`waveback.gradient` returns it (a dict for a
+        tuple ``wrt``); ``illum`` the model-shaped :math:`\\sum_n (u^n)^2` of the forward
+        wavefield, or None when not asked for. Parameters as for :func:`waveback.gradient`.
         """
         model, prop, dt = self.model, self.propagator, self.dt
         if time_dispersion_correction:
@@ -232,6 +256,7 @@ class Solver:
             nsteps = dispersion.simulated_steps(residual.shape[0])
             residual = dispersion.remove_time_dispersion_adjoint(residual, dt, nsteps)
             wavelet = dispersion.add_time_dispersion(check_wavelet(wavelet), dt, nsteps)
+        names, single = check_wrt(wrt, model)
         amps = self.amplitudes(wavelet)
         nt = amps.shape[0]
         plan = self.plan(nt, memory, illumination)
@@ -243,6 +268,9 @@ class Solver:
         state, adjoint_state = prop.new_state(), prop.new_state()
         image = np.zeros(prop.shape, model.dtype)
         illum = np.zeros(prop.shape, model.dtype) if illumination else None
+        with_rho = "rho" in names
+        flux_images = [np.zeros(prop.shape, model.dtype) for _ in range(3)] if with_rho else None
+        source_image = np.zeros(prop.shape) if with_rho else None
         with _progress_bar(plan.forward_steps + nt, progress, "gradient") as shown:
 
             def advance(state, n, out=None):
@@ -255,11 +283,28 @@ class Solver:
                 if illumination:
                     kernels.accumulate_square(illum, u)
                 prop.adjoint_step(
-                    adjoint_state, (*self._residual, residual[n]), image, (u_next, u, u_prev)
+                    adjoint_state,
+                    (*self._residual, residual[n]),
+                    image,
+                    (u_next, u, u_prev),
+                    flux_images,
                 )
+                injected = self.source(amps, n)
+                if with_rho and injected is not None:  # q^n S^n, S^n the injection
+                    idx, weights, values = injected
+                    q = adjoint_state.u_prev.reshape(-1)
+                    np.add.at(source_image.reshape(-1), idx, q[idx] * weights * values[:, None])
                 shown.update()
-        image = -prop.born_scale() * image
-        g = model.unpad_adjoint(image.reshape(model.padded_shape)).astype(model.dtype)
+        padded = {"m": -prop.born_scale() * image}
+        if with_rho:
+            padded["rho"] = prop.density.rho_gradient(image, source_image, flux_images)
+        g = {
+            name: model.unpad_adjoint(field.reshape(model.padded_shape)).astype(model.dtype)
+            for name, field in padded.items()
+        }
+        if "vp" in names:
+            g["vp"] = gradient_to_velocity(g["m"], model.vp)
+        g = g[names[0]] if single else {name: g[name] for name in names}
         return g, None if illum is None else prop.interior(illum).copy()
 
     def plan(self, nt, memory="auto", illumination=False) -> checkpointing.Plan:
@@ -321,9 +366,92 @@ def gradient_plan(model, nt, dt, memory="auto", nrec=0, illumination=False):
     check_dt(model, dt)
     field, one_state = footprint.field_bytes(model), footprint.state_bytes(model)
     extra = nt * nrec * model.dtype.itemsize + (field if illumination else 0)
-    # the forward and adjoint states, w2, the image, u^{n+1} and the residual (and illumination)
-    working = 2 * one_state + 3 * field + extra
+    # the forward and adjoint states, the coefficients, the image, u^{n+1} and the residual (and
+    # illumination); with a density also the images of the rho gradient
+    if model.rho is not None:
+        extra += model.ndim * field + field * 8 // model.dtype.itemsize
+    working = 2 * one_state + footprint.coefficient_bytes(model) + 2 * field + extra
     return checkpointing.plan(nt, field, one_state, working, memory)
+
+
+#: The parameters :meth:`Solver.born` and :meth:`Solver.gradient` differentiate with respect to.
+PARAMETERS = ("m", "rho", "vp")
+
+
+def check_wrt(wrt, model):
+    """``(names, single)`` of a ``wrt`` argument, or a ValueError saying what is accepted."""
+    single = isinstance(wrt, str)
+    names = (wrt,) if single else tuple(wrt)
+    if not names or any(name not in PARAMETERS for name in names) or len(set(names)) < len(names):
+        raise ValueError(
+            f"wrt must be one of {PARAMETERS} or a tuple of distinct ones, got {wrt!r}"
+        )
+    if "rho" in names and model.rho is None:
+        raise ValueError(
+            "wrt='rho' needs a model with a density: build it with Model(..., rho=...)"
+        )
+    return names, single
+
+
+class _DensityBorn:
+    """The ``rho`` part of :meth:`Solver.born`'s secondary sources (see
+    :mod:`waveback.physics.density`)."""
+
+    def __init__(self, prop, drho):
+        self.prop = prop
+        padded = prop.model.pad(drho).reshape(prop.shape)
+        self.ratio = np.where(prop.updated_mask(), padded / prop.density.rho, 0.0)
+        self.dbuoy = prop.density.buoyancy_perturbation(padded)
+        self.keep = prop.sponge_field()
+
+    def source(self, out, accumulate, u_next, u, u_prev, src):
+        """Add (or write) the ``rho`` terms of step ``n``; return the memory increments."""
+        add, dpsi, dzeta = self.prop.density.born_terms(u, self.dbuoy)
+        k2 = 2.0 * self.keep
+        scattered = u_next - k2 * u + (k2 - 1.0) * u_prev
+        if src is not None:  # D - S: the injected source does not carry rho
+            injected = np.zeros(self.prop.shape, self.prop.model.dtype)
+            kernels.inject(injected, *src)
+            scattered -= injected
+        add += self.ratio * scattered
+        if accumulate:
+            out += add.astype(out.dtype)
+        else:
+            out[...] = add
+        return dpsi, dzeta
+
+    def perturb_memory(self, state, dpsi, dzeta):
+        """The explicit ``rho`` increments of the CPML memory after the linear step."""
+        for ax in self.prop.array_axes:
+            if dpsi[ax] is not None:
+                state.psi[ax][...] += dpsi[ax]
+                state.zeta[ax][...] += dzeta[ax]
+
+
+def gradient_to_velocity(g_m, vp):
+    """Chain rule from a gradient with respect to ``m = 1/vp²`` to one with respect to ``vp``.
+
+    :math:`\\partial\\Phi/\\partial v = \\partial\\Phi/\\partial m \\cdot dm/dv = -2 g_m / v^3`.
+
+    Parameters
+    ----------
+    g_m : model-shaped array_like
+        Gradient with respect to ``m`` (e.g. from :func:`waveback.gradient`).
+    vp : model-shaped array_like
+        Velocity (m/s) at which it was computed.
+
+    Returns
+    -------
+    ndarray
+        The gradient with respect to ``vp``, in the floating dtype of ``g_m`` (computed in
+        float64): float32 for a float32 model's gradient.
+    """
+    g_m = np.asarray(g_m)
+    dtype = g_m.dtype if np.issubdtype(g_m.dtype, np.floating) else np.dtype(np.float64)
+    g_m, vp = g_m.astype(np.float64), np.asarray(vp, dtype=np.float64)
+    if g_m.shape != vp.shape:
+        raise ValueError(f"g_m {g_m.shape} and vp {vp.shape} must have the same shape")
+    return (-2.0 * g_m / vp**3).astype(dtype)
 
 
 def forward(

@@ -30,6 +30,20 @@ is sampled before step ``n``; an initial pressure sets ``u^0 = mirror(embed(p0))
 ``u^{-1} = (u^0 + step(u^0, u^0)) / 2`` with fresh CPML memory for that auxiliary step. The
 absorbing profiles depend on ``model.pml_velocity``, not on ``m``, so they are constants.
 
+With a density (``Model(rho=...)``, :mod:`waveback.physics.density`) ``rho`` is a
+differentiable input too and the step is instead, per axis ``a`` (fluxes on the half points
+whose taps exist, ``B_a`` the mean of ``1/pad(rho)`` of the two neighbours)
+
+.. math::
+
+    \\psi_a &\\leftarrow b^h_a \\psi_a + a^h_a B_a D^+_a u, \\quad
+    F_a = B_a D^+_a u + \\psi_a \\quad \\text{(mirrored evenly above a free surface)}\\\\
+    \\zeta_a &\\leftarrow b^i_a \\zeta_a + a^i_a D^-_a F_a, \\quad
+    u^{n+1} &= q\\,\\big(2u^n + w_2\\,\\mathrm{pad}(\\rho)
+    \\textstyle\\sum_a (D^-_a F_a + \\zeta_a)\\big) - (2q - 1)\\,u^{n-1},
+
+then the same injection and mirror.
+
 The tape holds, per time step, about ``1 + ndim_cpml`` padded wavefields (the operands of the
 products with ``w_2``): it is meant for grids of a few thousand points, never for production.
 """
@@ -37,11 +51,13 @@ products with ``w_2``): it is meant for grids of a few thousand points, never fo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
 from ..physics.interpolation import check_points, point_stencils
 from ..physics.propagation import Propagator
+from ..physics.stencils import staggered_coefficients
 
 
 class Var:
@@ -209,6 +225,21 @@ def _sample_vjp(adj, idx, weights, shape):
     return (adj_u,)
 
 
+def mirror_flux(x, r):
+    """Even mirror of a half-point z field about a surface on row ``r``:
+    ``out[j] = x[2r - 1 - j]`` for ``j < r``."""
+    out = x.value.copy()
+    out[:r] = x.value[r : 2 * r][::-1]
+    return x.tape.record(out, (x,), _mirror_flux_vjp, r)
+
+
+def _mirror_flux_vjp(adj, r):
+    adj_x = adj.copy()
+    adj_x[:r] = 0.0
+    adj_x[r : 2 * r] += adj[:r][::-1]
+    return (adj_x,)
+
+
 def mirror(x, r):
     """Pressure-release surface on row ``r``: ``out[r] = 0``, ``out[r - k] = -out[r + k]``."""
     out = x.value.copy()
@@ -241,6 +272,19 @@ class _Layer:
 
 
 @dataclass(frozen=True)
+class _DensityAxis:
+    """One axis of the variable-density operator: stencils, boxes, CPML profiles or None."""
+
+    axis: int
+    d_plus: tuple
+    d_minus: tuple
+    mean: tuple
+    flux_box: tuple
+    half_box: tuple
+    profiles: tuple | None  # (a_h, b_h, a_i, b_i), broadcastable
+
+
+@dataclass(frozen=True)
 class _Scheme:
     """The constants of one ``(model, dt)``, taken from a :class:`Propagator`, in float64."""
 
@@ -255,6 +299,7 @@ class _Scheme:
     free_surface: bool
     pad_index: np.ndarray
     interior_index: np.ndarray
+    density: tuple = ()
 
 
 def _scheme(prop) -> _Scheme:
@@ -301,7 +346,44 @@ def _scheme(prop) -> _Scheme:
             np.arange(int(np.prod(model.shape))).reshape(model.shape), model.pads, mode="edge"
         ).reshape(shape),
         interior_index=flat.reshape(model.padded_shape)[model.interior],
+        density=_density_axes(prop),
     )
+
+
+def _density_axes(prop):
+    """The :class:`_DensityAxis` constants of a density model's propagator (``()`` without).
+
+    Staggered coefficients from :func:`waveback.stencils.staggered_coefficients`; the boxes
+    and half/integer CPML profiles are those the propagator uses.
+    """
+    if prop.density is None:
+        return ()
+    op, model = prop.density, prop.model
+    beta = staggered_coefficients(model.space_order)
+    out = []
+    for axis, ax in enumerate(prop.array_axes):
+        unit = np.eye(3, dtype=int)[ax]
+        c = beta / model.spacing[axis]
+        d_plus = [(tuple(k * unit), float(v)) for k, v in enumerate(c, 1)]
+        d_plus += [(tuple((1 - k) * unit), -float(v)) for k, v in enumerate(c, 1)]
+        d_minus = [(tuple((k - 1) * unit), float(v)) for k, v in enumerate(c, 1)]
+        d_minus += [(tuple(-k * unit), -float(v)) for k, v in enumerate(c, 1)]
+        z0, z1, y0, y1, x0, x1 = (int(v) for v in op.flux_boxes[ax])
+        half = [slice(0, n) for n in prop.shape]
+        half[ax] = slice(0, prop.shape[ax] - 1)
+        profiles = None
+        if model.boundary == "cpml":
+            profiles = tuple(
+                _along(p.astype(np.float64), ax) for pair in (op.prof_h[ax], op.prof_i[ax])
+                for p in pair
+            )  # fmt: skip
+        out.append(
+            _DensityAxis(
+                ax, tuple(d_plus), tuple(d_minus), (((0, 0, 0), 0.5), (tuple(unit), 0.5)),
+                (slice(z0, z1), slice(y0, y1), slice(x0, x1)), tuple(half), profiles,
+            )
+        )  # fmt: skip
+    return tuple(out)
 
 
 def _pairs(axis, coefs, sign):
@@ -346,9 +428,44 @@ def _step(s, w2, u, u_prev, memory, source=None):
     return u_next, (psi, zeta)
 
 
+def _density_step(s, coef, u, u_prev, memory, source=None):
+    """One :meth:`Propagator.step` of a density model; ``coef = (w2 pad(rho), buoyancies)``."""
+    w2rho, buoyancy = coef
+    cpml = [ax for ax in s.density if ax.profiles is not None]
+    psi, zeta, total = [], [], None
+    for ax, b in zip(s.density, buoyancy, strict=True):
+        flux = multiply(b, stencil(u, ax.d_plus, (ax.flux_box,)))
+        if ax.profiles is not None:
+            a_h, b_h, _, _ = ax.profiles
+            psi.append(lincomb((b_h, memory[0][cpml.index(ax)]), (a_h, flux)))
+            flux = lincomb((1.0, flux), (1.0, psi[-1]))
+        if s.free_surface and ax.axis == 0:
+            flux = mirror_flux(flux, s.halo)
+        term = stencil(flux, ax.d_minus, (s.box,))
+        if ax.profiles is not None:
+            _, _, a_i, b_i = ax.profiles
+            zeta.append(lincomb((b_i, memory[1][cpml.index(ax)]), (a_i, term)))
+            term = lincomb((1.0, term), (1.0, zeta[-1]))
+        total = term if total is None else lincomb((1.0, total), (1.0, term))
+    u_next = lincomb((s.two_q, u), (s.one_minus_two_q, u_prev), (s.q, multiply(w2rho, total)))
+    if source is not None:
+        u_next = inject(u_next, *source)
+    if s.free_surface:
+        u_next = mirror(u_next, s.halo)
+    return u_next, (psi, zeta)
+
+
+def _density_coefficients(s, w2, rho):
+    """``w2 pad(rho)`` and the half-point buoyancy of each axis, on the tape."""
+    rho_pad = gather(rho, s.pad_index)
+    buoy = reciprocal(rho_pad, 1.0)
+    return multiply(w2, rho_pad), [stencil(buoy, ax.mean, (ax.half_box,)) for ax in s.density]
+
+
 def _fresh_memory(tape, s):
     """Zero CPML memory ``(psi, zeta)``, one field per CPML axis each."""
-    return tuple([tape.input(np.zeros(s.shape)) for _ in s.layers] for _ in range(2))
+    n = len(s.layers) + sum(ax.profiles is not None for ax in s.density)
+    return tuple([tape.input(np.zeros(s.shape)) for _ in range(n)] for _ in range(2))
 
 
 # --- Public interface. -------------------------------------------------------------------------
@@ -400,6 +517,7 @@ def taped_forward(
     interpolation="linear",
     m=None,
     initial_pressure=None,
+    rho=None,
     *,
     propagator=None,
 ) -> TapedRun:
@@ -424,6 +542,9 @@ def taped_forward(
         injection weights follow it; the absorbing profiles stay those of ``model``.
     initial_pressure : model-shaped array_like, optional
         ``u(0) = p0`` with zero initial velocity.
+    rho : model-shaped array_like, optional
+        Density (kg/m³) to differentiate at, for a model with a density; default
+        ``model.rho``. It is then the input ``"rho"`` of the run.
     propagator : Propagator, optional
         The propagator of ``(model, dt)`` already built (e.g. a :class:`waveback.Solver`'s),
         whose coefficients the tape reads instead of building its own.
@@ -446,6 +567,13 @@ def taped_forward(
     tape = Tape()
     inputs = {"m": tape.input(_check_field(model.m if m is None else m, model, "m"))}
     w2 = reciprocal(gather(inputs["m"], s.pad_index), prop.dt**2)
+    if s.density:
+        inputs["rho"] = tape.input(_check_field(model.rho if rho is None else rho, model, "rho"))
+        step = partial(_density_step, s, _density_coefficients(s, w2, inputs["rho"]))
+    elif rho is not None:
+        raise ValueError("rho is only taped for a model with a density (Model(..., rho=...))")
+    else:
+        step = partial(_step, s, w2)
     src = None if src is None else check_points(src, model, "src")
     inputs["wavelet"] = tape.input(_wavelet_columns(wavelet, 0 if src is None else len(src)))
     source_at = _sources(inputs["wavelet"], w2, src, model, interpolation)
@@ -454,7 +582,7 @@ def taped_forward(
     else:
         p0 = _check_field(initial_pressure, model, "initial_pressure", positive=False)
         inputs["initial_pressure"] = tape.input(p0)
-        u, u_prev = _initial_state(s, w2, inputs["initial_pressure"])
+        u, u_prev = _initial_state(s, step, inputs["initial_pressure"])
     rec_idx, rec_w = point_stencils(check_points(rec, model, "rec"), model, interpolation)
     memory = _fresh_memory(tape, s)
     nt = inputs["wavelet"].value.shape[0]
@@ -463,7 +591,7 @@ def taped_forward(
         traces.append(sample(u, rec_idx, rec_w))
         if n == nt - 1:
             break  # u^{nt} is never sampled
-        u_next, memory = _step(s, w2, u, u_prev, memory, source_at(n))
+        u_next, memory = step(u, u_prev, memory, source_at(n))
         u, u_prev = u_next, u
     return TapedRun(np.stack([t.value for t in traces]), tape, traces, inputs)
 
@@ -481,12 +609,12 @@ def _sources(wavelet, w2, src, model, interpolation):
     return lambda n: (idx, weights, gather(wavelet, np.arange(n * nsrc, (n + 1) * nsrc)))
 
 
-def _initial_state(s, w2, p0):
+def _initial_state(s, step, p0):
     """``u^0 = mirror(embed(p0))`` and ``u^{-1} = (u^0 + step(u^0, u^0)) / 2``."""
     u = scatter(p0, s.interior_index, s.shape)
     if s.free_surface:
         u = mirror(u, s.halo)
-    u_aux, _ = _step(s, w2, u, u, _fresh_memory(p0.tape, s))
+    u_aux, _ = step(u, u, _fresh_memory(p0.tape, s))
     return u, lincomb((0.5, u), (0.5, u_aux))
 
 
@@ -546,10 +674,11 @@ def tape_gradient(
     interpolation="linear",
     initial_pressure=None,
     return_tape_bytes=False,
+    wrt="m",
     *,
     propagator=None,
 ):
-    """Gradient with respect to ``m`` of ``<residual, d(m)>`` at ``model.m``.
+    """Gradient with respect to ``m`` (or ``wrt="rho"``) of ``<residual, d(m)>`` at ``model.m``.
 
     With ``residual = d - d_obs`` this is the gradient of ``0.5 ||d(m) - d_obs||²``, including
     the fold-back of the edge padding onto the model's edges and the dependence of the source
@@ -579,7 +708,7 @@ def tape_gradient(
         initial_pressure=initial_pressure,
         propagator=propagator,
     )
-    return _result(run.vjp(residual)["m"], run, return_tape_bytes)
+    return _result(run.vjp(residual)[wrt], run, return_tape_bytes)
 
 
 def tape_initial_pressure_adjoint(

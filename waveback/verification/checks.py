@@ -6,8 +6,10 @@ heterogeneous float64 model, with two off-grid sources and five off-grid receive
 * dot-product tests :math:`|\\langle Fx, y\\rangle - \\langle x, F^T y\\rangle| / \\max(\\cdot)` of
   forward/adjoint, born/gradient and initial pressure/its adjoint;
 * the hand-written adjoint, gradient and initial-pressure adjoint against the independent
-  taped reverse pass of :mod:`waveback.autodiff` (relative L2 difference);
-and, once, the Born consistency test (remainder of :math:`F(m + h\\delta m) - F(m) - hJ\\delta m`
+  taped reverse pass of :mod:`waveback.verification.autodiff` (relative L2 difference);
+With ``density`` a case's model also has a random density (1000 to 2500 kg/m³): its rows add
+the born/gradient dot test and the tape comparison for ``rho`` and are named ``...-density``.
+And, once, the Born consistency test (remainder of :math:`F(m + h\\delta m) - F(m) - hJ\\delta m`
 must fall as :math:`h^2`) and the Taylor test of the gradient (first-order remainder of the
 misfit falls as :math:`h^2`); their error is the distance of the fitted slope from 2.
 """
@@ -33,6 +35,8 @@ REPRESENTATIVE = [
     (2, "sponge", True, "sinc"),
     (3, "cpml", True, "sinc"),
     (3, "sponge", False, "linear"),
+    (2, "cpml", True, "sinc", True),
+    (3, "sponge", False, "linear", True),
 ]
 
 
@@ -41,21 +45,26 @@ def option_matrix(
     boundaries=("cpml", "sponge"),
     free_surfaces=(False, True),
     interpolations=("linear", "sinc"),
+    densities=(False,),
 ):
-    """All combinations of the given options as ``(ndim, boundary, free_surface, interp)``."""
-    return list(itertools.product(ndims, boundaries, free_surfaces, interpolations))
+    """All combinations of the given options as ``(ndim, boundary, free_surface, interp)``,
+    with a fifth entry ``density`` when ``densities`` holds True."""
+    cases = itertools.product(ndims, boundaries, free_surfaces, interpolations, densities)
+    return [case if case[4] else case[:4] for case in cases]
 
 
-def _case(ndim, boundary, free_surface, seed=0):
+def _case(ndim, boundary, free_surface, seed=0, density=False):
     rng = np.random.default_rng(seed)
     shape = (14, 17) if ndim == 2 else (9, 10, 11)
+    vp = 1500 + 1000 * rng.random(shape)
     model = Model(
-        1500 + 1000 * rng.random(shape),
+        vp,
         5.0,
         boundary=boundary,
         nbl=5,
         free_surface=free_surface,
         dtype="float64",
+        rho=1000 + 1500 * rng.random(shape) if density else None,
     )
     lo, hi = np.array(model.extent).T
     src = lo + rng.random((2, ndim)) * (hi - lo)
@@ -85,15 +94,17 @@ def _rel(a, b):
     return float(np.linalg.norm(a - b) / np.linalg.norm(b))
 
 
-def case_label(ndim, boundary, free_surface, interpolation) -> str:
-    """The name of an option combination in the results, e.g. ``2d-cpml-free_surface-sinc``."""
-    return f"{ndim}d-{boundary}-{'free_surface-' if free_surface else ''}{interpolation}"
+def case_label(ndim, boundary, free_surface, interpolation, density=False) -> str:
+    """The name of an option combination in the results, e.g. ``2d-cpml-free_surface-sinc``
+    (``...-density`` for a model with a density)."""
+    surface = "free_surface-" if free_surface else ""
+    return f"{ndim}d-{boundary}-{surface}{interpolation}{'-density' if density else ''}"
 
 
-def check_case(ndim, boundary, free_surface, interpolation, nt=40):
+def check_case(ndim, boundary, free_surface, interpolation, density=False, nt=40):
     """Dot-product and tape checks of one option combination; a list of result dicts."""
-    model, src, rec, dt, rng = _case(ndim, boundary, free_surface)
-    label = case_label(ndim, boundary, free_surface, interpolation)
+    model, src, rec, dt, rng = _case(ndim, boundary, free_surface, density=density)
+    label = case_label(ndim, boundary, free_surface, interpolation, density)
     x, y = rng.standard_normal((nt, 2)), rng.standard_normal((nt, 5))
     dm, p0 = rng.standard_normal(model.shape) * 1e-8, rng.standard_normal(model.shape)
     solver = Solver(model, dt, src, rec, interpolation)  # one set-up for every operator
@@ -113,6 +124,22 @@ def check_case(ndim, boundary, free_surface, interpolation, nt=40):
             model, y, rec, dt, nt, interpolation, propagator=prop
         ),
     }
+    results = []
+    if density:
+        drho = rng.standard_normal(model.shape) * 10.0
+        g_rho, _ = solver.gradient(y, x, wrt="rho")
+        jdrho = solver.born(drho, x, wrt="rho")
+        tape_rho = autodiff.tape_gradient(
+            model, y, x, src, rec, dt, interpolation, wrt="rho", propagator=prop
+        )
+        results = [
+            _result(
+                f"dot born/gradient rho {label}",
+                dot_error(np.sum(jdrho * y), np.sum(drho * g_rho)),
+                DOT_TOLERANCE,
+            ),
+            _result(f"tape gradient rho {label}", _rel(g_rho, tape_rho), TAPE_TOLERANCE),
+        ]
     return [
         _result(
             f"dot forward/adjoint {label}",
@@ -134,6 +161,7 @@ def check_case(ndim, boundary, free_surface, interpolation, nt=40):
             _rel(fpy, tapes["initial pressure adjoint"]),
             TAPE_TOLERANCE,
         ),
+        *results,
     ]
 
 
