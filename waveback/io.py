@@ -39,7 +39,7 @@ import h5py
 import numpy as np
 
 from .acquisition import Shot, Survey
-from .model import Model
+from .model import Model, per_axis
 
 FORMAT_VERSION = 1
 SHOTS = "waveback-shots"
@@ -176,10 +176,12 @@ def write_model(
 def write_image(path, image, spacing, origin, *, description="", command="", parameters="") -> None:
     """Write a model-shaped ``image`` on a grid of ``spacing``/``origin`` (m), atomically."""
     image = np.asarray(image)
+    spacing = per_axis(spacing, image.ndim, "spacing")
+    origin = per_axis(origin, image.ndim, "origin")
     with atomic_h5(path, IMAGE, command, parameters) as f:
         ds = f.create_dataset("image", data=image, **_compression(image.shape, image.dtype))
-        ds.attrs["spacing"] = _per_axis(spacing, image.ndim)
-        ds.attrs["origin"] = _per_axis(origin, image.ndim)
+        ds.attrs["spacing"] = spacing
+        ds.attrs["origin"] = origin
         ds.attrs["description"] = description
         ds.attrs["units"] = "1"
         ds.attrs["axes"] = _axes(image.ndim)
@@ -650,11 +652,6 @@ def _compression(shape, dtype) -> dict:
 
 def _axes(ndim: int) -> str:
     return "z,x" if ndim == 2 else "z,y,x"
-
-
-def _per_axis(value, ndim):
-    arr = np.atleast_1d(np.asarray(value, dtype=np.float64))
-    return np.repeat(arr, ndim) if arr.size == 1 else arr
 
 
 def _fsync(path: Path) -> None:
