@@ -13,9 +13,9 @@ from importlib import resources
 from pathlib import Path
 
 import click
-from tqdm import tqdm
 
 import waveback as wb
+from waveback.progress import progress_bar
 from waveback.resumable import ResumableShotFile
 from waveback.scenes import Scene, read_scene
 
@@ -103,12 +103,13 @@ def run_scene(
             len(run.committed),
             len(survey.shots),
         )
-    with tqdm(
+    with progress_bar(
+        progress,
+        "shots",
+        "shot",
         total=len(survey.shots),
         initial=len(survey.shots) - len(pending),
-        desc="shots",
-        unit="shot",
-        disable=not progress,
+        leave=True,
     ) as bar:
 
         def commit(i, data, fields):
