@@ -36,7 +36,7 @@ import numpy as np
 from scipy.sparse.linalg import LinearOperator, lsqr
 
 from . import executors
-from .acquisition import unpack_survey
+from .acquisition import one_gather_per_shot, unpack_survey
 from .checkpointing import Workspace
 from .propagation import Propagator
 from .solver import Solver, forward
@@ -412,9 +412,7 @@ def lsrtm(
 
 
 def _check_shots(shots, data):
-    shots, data = list(shots), list(data)
-    if len(shots) != len(data):
-        raise ValueError(f"{len(shots)} shots but {len(data)} gathers: give one gather per shot")
+    shots, data = one_gather_per_shot(shots, data)
     for i, shot in enumerate(shots):
         if shot.wavelet is None:
             raise ValueError(

@@ -51,6 +51,7 @@ import numpy as np
 from scipy.fft import irfft, next_fast_len, rfft
 
 from . import executors
+from .acquisition import one_gather_per_shot
 from .misfits import misfit as evaluate_misfit
 from .solver import forward
 from .wavelets import ricker
@@ -280,11 +281,10 @@ def estimate_wavelet(
     ndarray
         ``(nt,)`` float64, sampled at ``t_n = n dt``; ``(nshots, nt)`` with ``per_shot``.
     """
-    shots, data = list(shots), [np.asarray(d, dtype=np.float64) for d in data]
-    if len(shots) != len(data) or not shots:
-        raise ValueError(
-            f"{len(shots)} shots but {len(data)} gathers: give one gather per shot (at least one)"
-        )
+    shots, data = one_gather_per_shot(shots, data)
+    if not shots:
+        raise ValueError("no shots: give at least one shot and its gather")
+    data = [np.asarray(d, dtype=np.float64) for d in data]
     nt = data[0].shape[0]
     ref = default_reference(data, dt) if reference is None else np.asarray(reference, float)
     if ref.shape != (nt,):
