@@ -10,6 +10,8 @@ import click
 from waveback.data import files, segy
 from waveback.physics.model import Model
 
+from .options import overwrite_option
+
 
 @click.command()
 @click.argument("source", type=click.Path(path_type=Path))
@@ -33,7 +35,7 @@ from waveback.physics.model import Model
     show_default=True,
     help="Elevation (m) of z = 0 in SEG-Y shot gathers: z = datum - elevation (+ source depth).",
 )
-@click.option("--overwrite", is_flag=True, help="Replace TARGET if it exists.")
+@overwrite_option("Replace TARGET if it exists.")
 @click.pass_context
 def convert(
     ctx, source: Path, target: Path, as_model: bool, spacing, datum: float, overwrite: bool

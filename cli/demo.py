@@ -20,6 +20,7 @@ import waveback as wb
 from waveback.data import files
 from waveback.workflows.imaging import depth_mute
 
+from .options import overwrite_option
 from .plots import plot_gather, plot_image, plot_wavefield
 from .simulate import resolve_scene, run_scene
 
@@ -76,7 +77,7 @@ def migrate(survey, gathers, progress: bool = True) -> np.ndarray:
     show_default=True,
     help="small: 101 x 201 grid, 1 shot, 0.6 s; full: 201 x 401 grid, 3 shots, 1.5 s.",
 )
-@click.option("--overwrite", is_flag=True, help="Replace a shots.h5 of another simulation.")
+@overwrite_option("Replace a shots.h5 of another simulation.")
 @click.pass_context
 def demo(ctx: click.Context, output: Path, size: str, overwrite: bool) -> None:
     """Simulate surface shots over a layered model with a dipping interface, and image them.

@@ -15,7 +15,7 @@ import numpy as np
 import waveback as wb
 from waveback.data import files
 
-from .options import model_option, output_option
+from .options import model_option, output_option, overwrite_option
 from .outputs import check_output, hold_lock
 from .plots import plot_wavelet
 from .recorded import command_line, load_model, parameters
@@ -54,7 +54,7 @@ def write_wavelet(path: Path, wavelet: np.ndarray, dt: float, command="", parame
     type=click.Path(dir_okay=False, path_type=Path),
     help="The figure of the wavelet and its spectrum [default: OUTPUT with .png].",
 )
-@click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
+@overwrite_option()
 @click.pass_context
 def wavelet(ctx, shots, model_path, output, band_limit, reference, plot_path, overwrite):
     """Estimate the source wavelet of the shots of SHOTS (a shot file) in the model --model.

@@ -18,10 +18,17 @@ import waveback as wb
 from waveback.data import files
 from waveback.workflows.imaging import depth_mute
 
-from .options import model_option, output_option
+from .options import (
+    executor_options,
+    memory_option,
+    model_option,
+    output_option,
+    overwrite_option,
+    tdc_option,
+    wavelet_option,
+)
 from .outputs import check_output, hold_lock
 from .recorded import (
-    MEMORY_HELP,
     check_fits,
     check_memory,
     command_line,
@@ -30,8 +37,7 @@ from .recorded import (
     load_recorded,
     parameters,
 )
-from .scaleout import executor_options, open_executor
-from .wavelet import HELP as WAVELET_HELP
+from .scaleout import open_executor
 
 log = logging.getLogger("waveback_cli")
 
@@ -69,7 +75,7 @@ def describe(
 @click.argument("shots", type=click.Path(path_type=Path))
 @model_option("Migration model")
 @output_option("The HDF5 image file to write (IMAGE.h5).")
-@click.option("--wavelet", help=WAVELET_HELP)
+@wavelet_option()
 @click.option(
     "--direct",
     type=click.Choice(list(DIRECT)),
@@ -91,8 +97,8 @@ def describe(
     show_default=True,
     help="Apply -Laplacian to the image against low-wavenumber backscattering artefacts.",
 )
-@click.option("--memory", default="auto", show_default=True, help=MEMORY_HELP)
-@click.option("--tdc", is_flag=True, help="Image with the time-dispersion-corrected operators.")
+@memory_option()
+@tdc_option("Image with the time-dispersion-corrected operators.")
 @click.option(
     "--mute-depth",
     type=float,
@@ -109,7 +115,7 @@ def describe(
     show_default=True,
     help="With --mute-depth: ramp the image up (sin^2) over this many metres below it.",
 )
-@click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
+@overwrite_option()
 @executor_options
 @click.pass_context
 def image(

@@ -26,11 +26,18 @@ from waveback.workflows.misfits import MISFITS
 from waveback.workflows.preconditioning import PRECONDITIONERS
 from waveback.workflows.regularisation import KINDS, Regularisation
 
-from .options import model_option, output_option
+from .options import (
+    executor_options,
+    memory_option,
+    model_option,
+    output_option,
+    overwrite_option,
+    tdc_option,
+    wavelet_option,
+)
 from .outputs import check_output, check_writable, hold_lock
 from .plots import band_label
 from .recorded import (
-    MEMORY_HELP,
     check_fits,
     check_memory,
     command_line,
@@ -39,8 +46,7 @@ from .recorded import (
     load_recorded,
     parameters,
 )
-from .scaleout import executor_options, open_executor
-from .wavelet import HELP as WAVELET_HELP
+from .scaleout import open_executor
 
 log = logging.getLogger("waveback_cli")
 
@@ -228,16 +234,16 @@ def band_summaries(curve: files.MisfitCurve) -> list[str]:
     help="Model penalty KIND:WEIGHT, KIND tikhonov (smooth) or tv (blocky), WEIGHT relative to "
     "each band's starting misfit, e.g. tv:0.01 [default: none].",
 )
-@click.option("--memory", default="auto", show_default=True, help=MEMORY_HELP)
-@click.option("--tdc", is_flag=True, help="Invert with the time-dispersion-corrected operators.")
-@click.option("--wavelet", help=WAVELET_HELP)
+@memory_option()
+@tdc_option("Invert with the time-dispersion-corrected operators.")
+@wavelet_option()
 @click.option(
     "--history",
     type=click.Path(dir_okay=False, path_type=Path),
     help="History file saved after every misfit evaluation, from which a rerun resumes "
     "[default: OUTPUT.history.h5, removed once OUTPUT is written].",
 )
-@click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
+@overwrite_option()
 @executor_options
 @click.pass_context
 def invert(

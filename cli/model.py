@@ -16,7 +16,7 @@ import numpy as np
 from waveback.data import files
 from waveback.physics.model import Model
 
-from .options import output_option
+from .options import output_option, overwrite_option
 from .outputs import check_output, hold_lock
 from .recorded import command_line, parameters
 from .smooth import parse_lengths
@@ -57,7 +57,7 @@ def grid_model(path: Path, spacing: str, origin: str | None) -> Model:
     metavar="METRES,...",
     help="With --spacing: the position of VP[0, 0] in metres, z first (default zeros).",
 )
-@click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
+@overwrite_option()
 @click.pass_context
 def model(
     ctx: click.Context,

@@ -25,12 +25,6 @@ from waveback.physics.model import Model
 from .velocity import read_velocity
 from .wavelet import load_wavelet
 
-MEMORY_HELP = (
-    "Memory budget of each shot's backward sweep: auto (half the available memory), full "
-    "(store every time step), or a size such as 700MiB, 2GB or a number of bytes; "
-    "checkpointing is used when full storage does not fit. The result does not depend on it."
-)
-
 
 def load_recorded(path: Path, wavelet: str | None) -> tuple[Survey, list[np.ndarray]]:
     """The survey of the shot file at ``path`` and its gathers ``(nt, nrec)``, one per shot.

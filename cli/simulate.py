@@ -13,15 +13,15 @@ from importlib import resources
 from pathlib import Path
 
 import click
-from tqdm import tqdm
 
 import waveback as wb
 from waveback.data.resumable import ResumableShotFile
 from waveback.data.scenes import Scene, read_scene
+from waveback.physics.progress import progress_bar
 
-from .options import output_option
+from .options import executor_options, output_option, overwrite_option, tdc_option
 from .outputs import check_writable, hold_lock
-from .scaleout import executor_options, open_executor
+from .scaleout import open_executor
 
 log = logging.getLogger("waveback_cli")
 
@@ -103,12 +103,13 @@ def run_scene(
             len(run.committed),
             len(survey.shots),
         )
-    with tqdm(
+    with progress_bar(
+        progress,
+        "shots",
+        "shot",
         total=len(survey.shots),
         initial=len(survey.shots) - len(pending),
-        desc="shots",
-        unit="shot",
-        disable=not progress,
+        leave=True,
     ) as bar:
 
         def commit(i, data, fields):
@@ -139,12 +140,8 @@ def run_scene(
     show_default=True,
     help="Also store this many wavefield snapshots per shot, evenly spread in time.",
 )
-@click.option(
-    "--tdc",
-    is_flag=True,
-    help="Correct the leapfrog's time dispersion (pre- and post-warps; not with --snapshots).",
-)
-@click.option("--overwrite", is_flag=True, help="Replace an output that holds something else.")
+@tdc_option("Correct the leapfrog's time dispersion (pre- and post-warps; not with --snapshots).")
+@overwrite_option("Replace an output that holds something else.")
 @executor_options
 @click.pass_context
 def simulate(

@@ -14,7 +14,7 @@ import click
 from waveback.data import files
 from waveback.data.smoothing import smooth as smooth_model
 
-from .options import output_option
+from .options import output_option, overwrite_option
 from .outputs import check_output, hold_lock
 from .recorded import command_line, parameters
 from .velocity import model_on_grid
@@ -52,7 +52,7 @@ def parse_lengths(text: str, option: str) -> list[float]:
     type=click.Path(path_type=Path),
     help="For a .npy MODEL: the model or shot file whose grid it is on.",
 )
-@click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
+@overwrite_option()
 @click.pass_context
 def smooth(
     ctx: click.Context,

@@ -143,3 +143,30 @@ def test_with_wavelet_gives_every_source_the_wavelet():
     np.testing.assert_array_equal(out.shots[0].wavelet[:, 1], w)
     with pytest.raises(ValueError, match="nt = 4 samples"):
         acq.with_wavelet(survey, np.zeros(5))
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        lambda m, shots, data, dt: wb.rtm(m, shots, data, dt),
+        lambda m, shots, data, dt: wb.lsrtm(m, shots, data, dt),
+        lambda m, shots, data, dt: wb.misfit_gradient(m, shots, data, dt),
+        lambda m, shots, data, dt: wb.fwi(m, shots, data, dt, bounds=(1000.0, 2000.0)),
+        lambda m, shots, data, dt: wb.estimate_wavelet(m, shots, data, dt),
+        lambda m, shots, data, dt: acq.one_gather_per_shot(shots, data),
+    ],
+    ids=["rtm", "lsrtm", "misfit_gradient", "fwi", "estimate_wavelet", "one_gather_per_shot"],
+)
+def test_every_workflow_refuses_shots_and_gathers_that_do_not_pair_alike(entry):
+    model = wb.Model(np.full((10, 12), 1500.0), 10.0)
+    dt = 0.5 * model.critical_dt()
+    shot = acq.Shot(np.array([[20.0, 50.0]]), np.array([[20.0, 30.0]]), wb.ricker(10.0, dt, 30))
+    with pytest.raises(ValueError) as exc:
+        entry(model, (shot, shot), iter([np.zeros((30, 1))]), dt)
+    assert str(exc.value) == "2 shots but 1 gathers: give one gather per shot"
+
+
+def test_estimate_wavelet_needs_a_shot():
+    model = wb.Model(np.full((10, 12), 1500.0), 10.0)
+    with pytest.raises(ValueError, match="^no shots: give at least one shot and its gather$"):
+        wb.estimate_wavelet(model, [], [], 1e-3)

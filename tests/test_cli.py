@@ -68,6 +68,35 @@ def test_help_lists_options_and_demo():
         assert word in result.stdout
 
 
+#: Options declared once (``waveback_cli.options``) and the commands that run shots that take them.
+SHARED_OPTIONS = {
+    "--executor": ("simulate", "image", "invert"),
+    "--workers": ("simulate", "image", "invert"),
+    "--scheduler": ("simulate", "image", "invert"),
+    "--overwrite": ("simulate", "image", "invert"),
+    "--tdc": ("simulate", "image", "invert"),
+    "--memory": ("image", "invert"),
+    "--wavelet": ("image", "invert"),
+}
+
+
+@pytest.mark.parametrize("option, commands", SHARED_OPTIONS.items(), ids=list(SHARED_OPTIONS))
+def test_shared_options_have_one_name_type_and_default_in_every_command(option, commands):
+    declared = []
+    for command in commands:
+        param = next(p for p in cli.commands[command].params if option in p.opts)
+        info = param.to_info_dict()
+        del info["help"]  # may say what the option is for in this command
+        declared.append(info)
+        result = invoke(command, "--help")
+        assert result.exit_code == 0, result.output
+        shown = " ".join(result.stdout.split())
+        assert f" {option}{'' if info['is_flag'] else ' '}" in shown, (command, option)
+        if option == "--memory":
+            assert "[default: auto]" in shown
+    assert all(info == declared[0] for info in declared[1:]), declared
+
+
 @pytest.fixture(scope="module")
 def small_demo(tmp_path_factory):
     """Run ``waveback demo --size small`` into a directory that does not exist yet."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import h5py
@@ -186,6 +188,45 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
         files.write_shots(path, survey, bad)
     assert path.read_bytes() == b"previous"
     assert [p.name for p in tmp_path.iterdir()] == ["shots.h5"]
+
+
+def record_fsyncs(monkeypatch) -> list[tuple[bool, int]]:
+    """Record ``(is a directory, inode)`` of every ``os.fsync`` from now on (and still do it)."""
+    calls, fsync = [], os.fsync
+
+    def recording(fd):
+        st = os.fstat(fd)
+        calls.append((stat.S_ISDIR(st.st_mode), st.st_ino))
+        fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", recording)
+    return calls
+
+
+def assert_flushed(path, calls):
+    """``path`` (the renamed temporary file) and its directory were flushed to disk."""
+    path = Path(path)
+    assert (False, path.stat().st_ino) in calls and (True, path.parent.stat().st_ino) in calls
+
+
+@pytest.mark.parametrize("error", [RuntimeError, KeyboardInterrupt])
+def test_an_exception_inside_the_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path, error):
+    path = tmp_path / "m.h5"
+    files.write_model(path, small_survey().model)
+    before = path.read_bytes()
+    with pytest.raises(error), files.atomic_h5(path, files.MODEL) as f:
+        f["half"] = np.zeros(10)
+        assert (tmp_path / ".m.h5.tmp").exists()
+        raise error("stopped mid-write")
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["m.h5"]
+
+
+def test_a_written_file_and_its_directory_are_flushed_to_disk(tmp_path, monkeypatch):
+    calls = record_fsyncs(monkeypatch)
+    files.write_model(tmp_path / "m.h5", small_survey().model)
+    assert_flushed(tmp_path / "m.h5", calls)
+    assert [p.name for p in tmp_path.iterdir()] == ["m.h5"]
 
 
 def test_too_few_gathers_is_an_error(tmp_path):

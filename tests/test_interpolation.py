@@ -3,7 +3,8 @@ import pytest
 
 import waveback as wb
 from waveback.physics import kernels
-from waveback.physics.interpolation import check_points, point_stencils
+from waveback.physics.interpolation import check_points, point_stencils, shape3
+from waveback.physics.propagation import Propagator
 from waveback.verification.checks import dot_error
 
 
@@ -68,6 +69,21 @@ def test_on_grid_points_get_a_single_unit_weight_with_both_schemes():
         idx, w = point_stencils(pts, model, method)
         big = np.abs(w) > 1e-12
         assert big.sum() == 1 and w[big][0] == pytest.approx(1.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("ndim", [2, 3])
+def test_shape3_is_the_propagators_grid_and_the_layout_of_the_stencils(ndim):
+    model = _model(ndim, nbl=8)
+    padded = model.padded_shape
+    assert shape3(padded) == ((padded[0], 1, padded[1]) if ndim == 2 else padded)
+    assert Propagator(model, 0.5 * model.critical_dt()).shape == shape3(padded)
+    cell = (4, 5, 6)[:ndim]
+    pts = np.array([[o + i * h for o, i, h in zip(model.origin, cell, model.spacing, strict=True)]])
+    idx, w = point_stencils(pts, model, "linear")
+    flat = idx[0, np.argmax(np.abs(w[0]))]
+    padded_cell = [i + lo for i, (lo, _) in zip(cell, model.pads, strict=True)]
+    expected = padded_cell if ndim == 3 else [padded_cell[0], 0, padded_cell[1]]
+    assert [int(i) for i in np.unravel_index(flat, shape3(padded))] == expected
 
 
 def test_free_surface_folding_samples_the_mirrored_field():

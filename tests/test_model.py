@@ -2,6 +2,9 @@ import numpy as np
 import pytest
 
 import waveback as wb
+from waveback.data import files
+from waveback.data.phantoms import grid_coordinates
+from waveback.physics.model import per_axis
 
 
 def test_padding_layout_and_extent():
@@ -52,6 +55,34 @@ def test_bad_models_are_refused_with_a_clear_message(vp, kwargs, message):
     args.update(kwargs)
     with pytest.raises(ValueError, match=message):
         wb.Model(vp, **args)
+
+
+def test_per_axis_repeats_a_scalar_and_needs_one_value_per_axis():
+    assert per_axis(2.5, 3, "spacing") == (2.5, 2.5, 2.5)
+    assert per_axis(np.array([1, 2]), 2, "origin") == (1.0, 2.0)
+    with pytest.raises(ValueError) as exc:
+        per_axis([1.0, 2.0, 3.0], 2, "spacing")
+    assert str(exc.value) == (
+        "spacing must be a scalar or have one value per axis (2), got [1.0, 2.0, 3.0]"
+    )
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda path: wb.Model(np.ones((4, 4)), (1.0, 2.0, 3.0)),
+        lambda path: grid_coordinates((4, 4), (1.0, 2.0, 3.0)),
+        lambda path: files.write_image(path, np.zeros((4, 4)), (1.0, 2.0, 3.0), 0.0),
+    ],
+    ids=["Model", "models", "io"],
+)
+def test_every_grid_spacing_is_read_by_per_axis(call, tmp_path):
+    with pytest.raises(ValueError) as exc:
+        call(tmp_path / "image.h5")
+    assert str(exc.value) == (
+        "spacing must be a scalar or have one value per axis (2), got (1.0, 2.0, 3.0)"
+    )
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_nan_reports_its_position():

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from obspy import Stream, Trace, read
 from obspy.core import AttribDict
 from obspy.io.segy.segy import SEGYBinaryFileHeader, SEGYTraceHeader
-from test_files import gathers_of, small_survey
+from test_files import assert_flushed, gathers_of, record_fsyncs, small_survey
 
 import waveback as wb
 from waveback.data import acquisition as acq
@@ -124,6 +124,36 @@ def test_hdf5_to_segy_to_hdf5_keeps_data_and_geometry(tmp_path, ndim):
         np.testing.assert_array_equal(files.read_gather(tmp_path / "b.h5", i), gathers[i])
         np.testing.assert_array_equal(again.shots[i].src, survey.shots[i].src)
         np.testing.assert_array_equal(again.shots[i].rec, survey.shots[i].rec)
+
+
+@pytest.mark.parametrize("error", [ValueError, KeyboardInterrupt])
+def test_a_failed_export_keeps_the_old_file_and_leaves_no_temporary(tmp_path, error):
+    survey, path = seismic_survey(2), tmp_path / "a.sgy"
+    good = gathers_of(survey)
+    write_quietly(path, survey, good)
+    before = path.read_bytes()
+
+    def gathers():
+        yield good[0]
+        if error is KeyboardInterrupt:
+            raise KeyboardInterrupt
+        yield good[1][:, :2]  # the wrong shape: a ValueError raised while writing
+
+    with pytest.raises(error):
+        write_quietly(path, survey, gathers())
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["a.sgy"]
+
+
+def test_an_export_and_its_directory_are_flushed_to_disk(tmp_path, monkeypatch):
+    survey, model = seismic_survey(2), small_survey().model
+    calls = record_fsyncs(monkeypatch)
+    write_quietly(tmp_path / "a.sgy", survey, gathers_of(survey))
+    assert_flushed(tmp_path / "a.sgy", calls)
+    calls.clear()
+    segy.write_segy_model(tmp_path / "m.sgy", model.vp, model.spacing, model.origin)
+    assert_flushed(tmp_path / "m.sgy", calls)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.sgy", "m.sgy"]
 
 
 def test_export_is_standard_rev2_that_obspy_reads_exactly(tmp_path):

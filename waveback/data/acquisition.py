@@ -89,6 +89,32 @@ class Survey:
         return np.arange(self.nt) * self.dt
 
 
+def one_gather_per_shot(shots, data) -> tuple[list, list]:
+    """The shots and their recorded gathers as two lists of the same length.
+
+    Parameters
+    ----------
+    shots : iterable of :class:`Shot`
+    data : iterable of array_like
+        One gather ``(nt, nrec)`` per shot, in the same order.
+
+    Returns
+    -------
+    shots, data : list, list
+
+    Raises
+    ------
+    ValueError
+        The counts differ; the message is the same from every workflow that takes recorded
+        data (:func:`waveback.rtm`, :func:`waveback.lsrtm`, :func:`waveback.fwi`,
+        :func:`waveback.misfit_gradient`, :func:`waveback.estimate_wavelet`).
+    """
+    shots, data = list(shots), list(data)
+    if len(shots) != len(data):
+        raise ValueError(f"{len(shots)} shots but {len(data)} gathers: give one gather per shot")
+    return shots, data
+
+
 def _check_shot(shot: Shot, i: int, ndim: int, nt: int, model) -> None:
     for name in ("src", "rec"):
         pts = getattr(shot, name)

@@ -38,7 +38,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from ..physics.model import Model
+from ..physics.model import Model, per_axis
 from .acquisition import Shot, Survey
 
 FORMAT_VERSION = 1
@@ -107,24 +107,44 @@ class Image:
 
 
 @contextmanager
-def atomic_h5(path, file_format: str, command: str = "", parameters: str = ""):
-    """Write an HDF5 file that appears at ``path`` only once complete.
+def atomic_file(path):
+    """Yield a temporary path beside ``path`` that becomes ``path`` only once complete.
 
-    The file is written to ``.<name>.tmp`` beside ``path``, flushed to disk and renamed over
-    ``path``; on any exception (or interruption) the temporary file is removed and ``path`` is
-    left as it was. Yields the open ``h5py.File`` with the provenance attributes set. A
-    directory that takes no new file raises ``PermissionError`` naming ``path``.
+    The caller writes (and closes) the file at the yielded path, ``.<name>.tmp`` in the same
+    directory; on leaving the block it is flushed to disk (``fsync``), renamed over ``path``
+    (``os.replace``, atomic on POSIX and Windows) and the directory is flushed, so that after a
+    crash ``path`` is either the old file or the new one, whole. On any exception (or
+    interruption) the temporary file is removed, ``path`` is left as it was, and the exception
+    propagates. The one atomic write of waveback's HDF5 files, SEG-Y files and FWI history.
     """
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
-        created = h5py.File(tmp, "w")
-    except OSError as exc:
-        raise PermissionError(
-            f"cannot write {path}: no new file can be created in {path.absolute().parent} "
-            f"({exc}); choose another output path or make that directory writable"
-        ) from None
-    try:
+        yield tmp
+        _fsync(tmp)
+        os.replace(tmp, path)
+        _fsync(path.parent)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def atomic_h5(path, file_format: str, command: str = "", parameters: str = ""):
+    """Write an HDF5 file that appears at ``path`` only once complete (:func:`atomic_file`).
+
+    Yields the open ``h5py.File`` with the provenance attributes set. A directory that takes
+    no new file raises ``PermissionError`` naming ``path``.
+    """
+    path = Path(path)
+    with atomic_file(path) as tmp:
+        try:
+            created = h5py.File(tmp, "w")
+        except OSError as exc:
+            raise PermissionError(
+                f"cannot write {path}: no new file can be created in {path.absolute().parent} "
+                f"({exc}); choose another output path or make that directory writable"
+            ) from None
         with created as f:
             f.attrs["format"] = file_format
             f.attrs["format_version"] = FORMAT_VERSION
@@ -133,12 +153,6 @@ def atomic_h5(path, file_format: str, command: str = "", parameters: str = ""):
             f.attrs["command"] = command
             f.attrs["parameters"] = parameters
             yield f
-        _fsync(tmp)
-        os.replace(tmp, path)
-        _fsync(path.parent)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def write_model(
@@ -162,10 +176,12 @@ def write_model(
 def write_image(path, image, spacing, origin, *, description="", command="", parameters="") -> None:
     """Write a model-shaped ``image`` on a grid of ``spacing``/``origin`` (m), atomically."""
     image = np.asarray(image)
+    spacing = per_axis(spacing, image.ndim, "spacing")
+    origin = per_axis(origin, image.ndim, "origin")
     with atomic_h5(path, IMAGE, command, parameters) as f:
         ds = f.create_dataset("image", data=image, **_compression(image.shape, image.dtype))
-        ds.attrs["spacing"] = _per_axis(spacing, image.ndim)
-        ds.attrs["origin"] = _per_axis(origin, image.ndim)
+        ds.attrs["spacing"] = spacing
+        ds.attrs["origin"] = origin
         ds.attrs["description"] = description
         ds.attrs["units"] = "1"
         ds.attrs["axes"] = _axes(image.ndim)
@@ -636,11 +652,6 @@ def _compression(shape, dtype) -> dict:
 
 def _axes(ndim: int) -> str:
     return "z,x" if ndim == 2 else "z,y,x"
-
-
-def _per_axis(value, ndim):
-    arr = np.atleast_1d(np.asarray(value, dtype=np.float64))
-    return np.repeat(arr, ndim) if arr.size == 1 else arr
 
 
 def _fsync(path: Path) -> None:

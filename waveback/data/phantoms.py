@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..physics.model import per_axis
+
 #: Layer velocities (m/s) of :func:`layered_2d`, from the top down.
 LAYERED_VELOCITIES = (1800.0, 2200.0, 2600.0, 3000.0, 3500.0)
 
@@ -44,10 +46,10 @@ def grid_coordinates(shape, spacing, origin=None) -> tuple[np.ndarray, ...]:
         raise ValueError(
             f"shape must be (nz, nx) or (nz, ny, nx) with at least 2 points per axis, got {shape}"
         )
-    spacing = _per_axis(spacing, ndim, "spacing")
+    spacing = per_axis(spacing, ndim, "spacing")
     if any(not h > 0 for h in spacing):
         raise ValueError(f"spacing must be positive (m), got {spacing}")
-    origin = _per_axis(0.0 if origin is None else origin, ndim, "origin")
+    origin = per_axis(0.0 if origin is None else origin, ndim, "origin")
     coords = []
     for axis, (n, h, o) in enumerate(zip(shape, spacing, origin, strict=True)):
         view = [1] * ndim
@@ -163,7 +165,7 @@ def salt(
         raise ValueError(f"salt_radius must be positive (m), got {salt_radius}")
     vp = layered(shape, spacing, depths, velocities, origin)
     coords = grid_coordinates(shape, spacing, origin)
-    center = _per_axis(salt_center, len(coords) - 1, "salt_center")
+    center = per_axis(salt_center, len(coords) - 1, "salt_center")
     r = np.sqrt(sum((c - c0) ** 2 for c, c0 in zip(coords[1:], center, strict=True)))
     bell = np.where(r < salt_radius, np.cos(0.5 * np.pi * r / salt_radius) ** 2, 0.0)
     top = salt_base - (salt_base - salt_top) * bell
@@ -195,8 +197,8 @@ def inclusions(shape, spacing, background, bodies, origin=None) -> np.ndarray:
             raise ValueError(
                 f"inclusion {k} needs keys center, radius, velocity; missing {missing}"
             )
-        center = _per_axis(body["center"], ndim, f"inclusion {k} center")
-        radius = _per_axis(body["radius"], ndim, f"inclusion {k} radius")
+        center = per_axis(body["center"], ndim, f"inclusion {k} center")
+        radius = per_axis(body["radius"], ndim, f"inclusion {k} radius")
         if any(not r > 0 for r in radius):
             raise ValueError(f"inclusion {k} radius must be positive (m), got {radius}")
         rho2 = sum(((c - c0) / r) ** 2 for c, c0, r in zip(coords, center, radius, strict=True))
@@ -351,7 +353,7 @@ def breast_phantom(
     z, x = coords
     lo = np.array([z.min(), x.min()])
     hi = np.array([z.max(), x.max()])
-    cz, cx = _per_axis((lo + hi) / 2 if center is None else center, 2, "center")
+    cz, cx = per_axis((lo + hi) / 2 if center is None else center, 2, "center")
     radius = 0.4 * float(np.min(hi - lo)) if radius is None else float(radius)
     if not radius > 0:
         raise ValueError(f"radius must be positive (m), got {radius}")
@@ -366,7 +368,7 @@ def breast_phantom(
         + 0.06 * np.sin(2 * theta + rng.uniform(0, 6))
         + 0.03 * np.sin(3 * theta + rng.uniform(0, 6))
     )
-    skin = max(0.04 * radius, max(_per_axis(spacing, 2, "spacing")))
+    skin = max(0.04 * radius, max(per_axis(spacing, 2, "spacing")))
     texture = _smooth_noise(r.shape, spacing, 0.12 * radius, rng)
     density = texture + 1.6 * (1 - r / (0.8 * outline)) - 0.9
     vp = np.full(r.shape, s["water"])
@@ -440,7 +442,7 @@ def cyst_phantom(
         )
     rng = np.random.default_rng(seed)
     grid = tuple(int(n) for n in shape)
-    h = max(_per_axis(spacing, ndim, "spacing"))
+    h = max(per_axis(spacing, ndim, "spacing"))
     vp = c0 * (1 + speckle * np.clip(_smooth_noise(grid, spacing, h, rng), -3.0, 3.0))
     edge = np.zeros(grid, bool)
     for c in coords:
@@ -449,11 +451,11 @@ def cyst_phantom(
     for k, cyst in enumerate(cysts):
         if set(cyst) != {"center", "radius"}:
             raise ValueError(f"cyst {k} needs exactly the keys center, radius; got {sorted(cyst)}")
-        center = _per_axis(cyst["center"], ndim, f"cyst {k} center")
+        center = per_axis(cyst["center"], ndim, f"cyst {k} center")
         vp[_distance(coords, center) <= float(cyst["radius"])] = c0
     size = h if point_radius is None else point_radius
     for k, point in enumerate(points):
-        center = _per_axis(point, ndim, f"point {k}")
+        center = per_axis(point, ndim, f"point {k}")
         vp[_distance(coords, center) <= size * (1 + 1e-9)] = c0 * (1 + point_contrast)
     return vp.astype(np.float32)
 
@@ -481,7 +483,7 @@ def absorbers(shape, spacing, bodies, edge=None, origin=None) -> np.ndarray:
     """
     coords = grid_coordinates(shape, spacing, origin)
     ndim = len(coords)
-    edge = 2 * max(_per_axis(spacing, ndim, "spacing")) if edge is None else float(edge)
+    edge = 2 * max(per_axis(spacing, ndim, "spacing")) if edge is None else float(edge)
     if not edge > 0:
         raise ValueError(f"edge must be a positive width (m), got {edge}")
     p0 = np.zeros(tuple(int(n) for n in shape))
@@ -491,8 +493,8 @@ def absorbers(shape, spacing, bodies, edge=None, origin=None) -> np.ndarray:
             raise ValueError(
                 f"absorber {k} needs keys center, radius, amplitude; missing {missing}"
             )
-        center = _per_axis(body["center"], ndim, f"absorber {k} center")
-        radius = _per_axis(body["radius"], ndim, f"absorber {k} radius")
+        center = per_axis(body["center"], ndim, f"absorber {k} center")
+        radius = per_axis(body["radius"], ndim, f"absorber {k} radius")
         if any(not r > 0 for r in radius):
             raise ValueError(f"absorber {k} radius must be positive (m), got {radius}")
         rho = np.sqrt(
@@ -510,7 +512,7 @@ def _distance(coords, center) -> np.ndarray:
 
 def _smooth_noise(shape, spacing, correlation, rng) -> np.ndarray:
     """Gaussian random field of unit standard deviation and correlation length (m)."""
-    spacing = _per_axis(spacing, len(shape), "spacing")
+    spacing = per_axis(spacing, len(shape), "spacing")
     white = rng.standard_normal(shape)
     k2 = sum(
         (2 * np.pi * np.fft.fftfreq(n, h)).reshape([-1 if a == i else 1 for a in range(len(shape))])
@@ -546,12 +548,3 @@ def _velocities(values, count: int, name: str) -> np.ndarray:
     if not np.all(np.isfinite(v)) or np.any(v <= 0):
         raise ValueError(f"{name} must be positive and finite (m/s), got {v.tolist()}")
     return v.astype(np.float32)
-
-
-def _per_axis(value, ndim: int, name: str) -> tuple[float, ...]:
-    arr = np.atleast_1d(np.asarray(value, dtype=np.float64))
-    if arr.size == 1:
-        arr = np.repeat(arr, ndim)
-    if arr.shape != (ndim,):
-        raise ValueError(f"{name} must be a scalar or have {ndim} values, got {value!r}")
-    return tuple(float(v) for v in arr)

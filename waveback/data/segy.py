@@ -34,11 +34,9 @@ crossline = x index. The textual header carries the grid spacing and origin.
 
 from __future__ import annotations
 
-import os
 import re
 import struct
 import warnings
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +45,7 @@ import segyio
 
 from . import segyheaders as headers
 from .acquisition import Shot, Survey
+from .files import atomic_file
 
 #: Default datum (m): the elevation at z = 0.
 DATUM = 0.0
@@ -167,7 +166,7 @@ def write_segy_shots(path, survey: Survey, gathers, field_records=None, datum=DA
     }
     shot_of = np.repeat(np.arange(nshots), counts)
     receiver_of = np.concatenate([np.arange(n) for n in counts])
-    with _atomic(path) as tmp:
+    with atomic_file(path) as tmp:
         with segyio.create(str(tmp), spec) as f:
             f.text[0] = segyio.tools.create_text_header(text)
             f.bin.update(
@@ -295,7 +294,7 @@ def write_segy_model(path, vp, spacing, origin) -> None:
         3: "WAVEBACK SPACING=" + ",".join(repr(float(h)) for h in spacing),
         4: "WAVEBACK ORIGIN=" + ",".join(repr(float(o)) for o in origin),
     }
-    with _atomic(path) as tmp:
+    with atomic_file(path) as tmp:
         segyio.tools.from_array(str(tmp), traces, format=5, dt=max(1, min(interval, 32767)))
         with segyio.open(str(tmp), "r+") as f:
             f.text[0] = segyio.tools.create_text_header(text)
@@ -385,19 +384,6 @@ def is_segy_model(path) -> bool:
     """Whether a SEG-Y file says (in waveback's textual header) that it is a velocity model."""
     with headers.open_segy(Path(path), ignore_geometry=True) as f:
         return "WAVEBACK VELOCITY MODEL" in headers.textual_header(f)
-
-
-@contextmanager
-def _atomic(path):
-    """Yield a temporary path beside ``path``; rename it over ``path`` on success, else remove."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _chain(first, rest):

@@ -90,10 +90,8 @@ def point_stencils(points: np.ndarray, model, method: str) -> tuple[np.ndarray, 
     """
     if method not in INTERPOLATIONS:
         raise ValueError(f"interpolation must be one of {INTERPOLATIONS}, got {method!r}")
-    shape3 = _shape3(model.padded_shape)
-    strides = np.array([shape3[1] * shape3[2], shape3[2], 1])[
-        [0, 2] if model.ndim == 2 else [0, 1, 2]
-    ]
+    _, ny, nx = shape3(model.padded_shape)
+    strides = np.array([ny * nx, nx, 1])[[0, 2] if model.ndim == 2 else [0, 1, 2]]
     idx = np.zeros((points.shape[0], 1), dtype=np.int64)
     wts = np.ones((points.shape[0], 1))
     for axis in range(model.ndim):
@@ -121,7 +119,12 @@ def _fold_above_surface(pos, w, surface):
     return np.where(above, 2 * surface - pos, pos), np.where(above, -w, w)
 
 
-def _shape3(shape):
+def shape3(shape) -> tuple[int, int, int]:
+    """A grid shape as the 3D ``(nz, ny, nx)`` the kernels index, with ``ny = 1`` in 2D.
+
+    ``(nz, nx)`` becomes ``(nz, 1, nx)``; a 3D shape is returned as a tuple. Flat indices into
+    a wavefield (:func:`point_stencils`) are ``(iz * ny + iy) * nx + ix`` in this shape.
+    """
     return (shape[0], 1, shape[1]) if len(shape) == 2 else tuple(shape)
 
 

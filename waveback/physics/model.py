@@ -113,10 +113,10 @@ class Model:
         self.ndim = vp.ndim
         self.shape = vp.shape
         self.vp = np.ascontiguousarray(vp, dtype=self.dtype)
-        self.spacing = _per_axis(spacing, self.ndim, "spacing")
+        self.spacing = per_axis(spacing, self.ndim, "spacing")
         if any(not np.isfinite(h) or h <= 0 for h in self.spacing):
             raise ValueError(f"spacing must be positive and finite (m), got {self.spacing}")
-        self.origin = _per_axis(0.0 if origin is None else origin, self.ndim, "origin")
+        self.origin = per_axis(0.0 if origin is None else origin, self.ndim, "origin")
         second_derivative_coefficients(space_order)
         self.space_order = int(space_order)
         if boundary not in BOUNDARIES:
@@ -265,7 +265,28 @@ def _check_attenuation(attenuation, shape):
     return attenuation
 
 
-def _per_axis(value, ndim: int, name: str) -> tuple[float, ...]:
+def per_axis(value, ndim: int, name: str) -> tuple[float, ...]:
+    """``value`` as one float per axis: a scalar is repeated ``ndim`` times.
+
+    Parameters
+    ----------
+    value : float or sequence of float
+        A scalar, or exactly ``ndim`` values (z first).
+    ndim : int
+        The number of axes.
+    name : str
+        What ``value`` is, for the error message (e.g. ``"spacing"``).
+
+    Returns
+    -------
+    tuple of float
+        ``ndim`` values.
+
+    Raises
+    ------
+    ValueError
+        ``value`` is neither a scalar nor ``ndim`` values.
+    """
     arr = np.atleast_1d(np.asarray(value, dtype=np.float64))
     if arr.size == 1:
         arr = np.repeat(arr, ndim)

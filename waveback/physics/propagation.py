@@ -31,6 +31,7 @@ import numpy as np
 from . import cpml_kernels, kernels
 from .boundaries import cpml_coefficients, layer_depth, sponge_factor
 from .density import DensityOperator
+from .interpolation import shape3 as _shape3
 from .stencils import first_derivative_coefficients, second_derivative_coefficients
 from .wavelets import check_time_step
 
@@ -380,7 +381,3 @@ def _memory_offsets(n, regions):
         off[start:stop] = start - size
         size += stop - start
     return off, size
-
-
-def _shape3(shape):
-    return (shape[0], 1, shape[1]) if len(shape) == 2 else tuple(shape)

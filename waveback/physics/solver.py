@@ -22,7 +22,6 @@ once. The anchors' equivalent is Devito's ``AcousticWaveSolver(model, geometry)`
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import warnings
 
@@ -30,6 +29,8 @@ import numpy as np
 
 from . import checkpointing, dispersion, footprint, kernels
 from .interpolation import check_points, point_stencils
+from .progress import progress_bar
+from .progress import time_steps as _steps
 from .propagation import MIN_POINTS_PER_WAVELENGTH, Propagator, check_dt
 from .wavelets import max_frequency
 
@@ -271,7 +272,7 @@ class Solver:
         with_rho = "rho" in names
         flux_images = [np.zeros(prop.shape, model.dtype) for _ in range(3)] if with_rho else None
         source_image = np.zeros(prop.shape) if with_rho else None
-        with _progress_bar(plan.forward_steps + nt, progress, "gradient") as shown:
+        with progress_bar(progress, "gradient", "step", total=plan.forward_steps + nt) as shown:
 
             def advance(state, n, out=None):
                 prop.step(state, self.source(amps, n), out=out)
@@ -667,27 +668,3 @@ def _set_initial_pressure(prop, state, p0):
     prop.step(tmp)
     state.u[...] = u0
     state.u_prev[...] = 0.5 * (u0 + tmp.u)
-
-
-def _steps(nt, progress, reverse=False):
-    order = range(nt - 1, -1, -1) if reverse else range(nt)
-    if not progress:
-        return order
-    from tqdm.auto import tqdm
-
-    return tqdm(
-        order, desc="adjoint time steps" if reverse else "time steps", unit="step", leave=False
-    )
-
-
-def _progress_bar(total, progress, desc):
-    if not progress:
-        return contextlib.nullcontext(_NoBar())
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=desc, unit="step", leave=False)
-
-
-class _NoBar:
-    def update(self, n=1):
-        pass

@@ -74,6 +74,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
 from ..physics import checkpointing
+from ..physics.progress import progress_bar
 
 KINDS = ("serial", "local", "dask")
 #: Environment variable holding the dask scheduler address when none is given.
@@ -184,12 +185,7 @@ def counted(arrivals, total, progress, desc="shots", leave=True):
 
     ``leave=False`` clears the bar when done (one bar per misfit evaluation of an inversion).
     """
-    if not progress:
-        yield from arrivals
-        return
-    from tqdm.auto import tqdm
-
-    with tqdm(total=total, desc=desc, unit="shot", leave=leave) as bar:
+    with progress_bar(progress, desc, "shot", total=total, leave=leave) as bar:
         for pair in arrivals:
             bar.update()
             yield pair

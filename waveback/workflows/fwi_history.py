@@ -23,18 +23,20 @@ the hash of everything that defines the inversion):
 ``/evaluations/band_B/gradient``          ``(k, *shape)`` float64, its velocity gradient
 ========================================  ==========================================
 
-Every change is written to a copy of the file, flushed to disk and renamed over it, so the file
-is always a complete history, even after SIGKILL.
+Every change is written to a copy of the file, flushed to disk and renamed over it
+(:func:`waveback.io.atomic_file`), so the file is always a complete history, even after SIGKILL,
+and a failed write leaves no temporary file behind.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import h5py
 import numpy as np
+
+from ..data.files import atomic_file
 
 FORMAT, VERSION = "waveback-fwi-history", 2
 EVALUATIONS = "evaluations"
@@ -173,21 +175,16 @@ class History:
             self.iterations[int(band)] = self.iterations.get(int(band), 0) + 1
 
     def _commit(self, write) -> None:
-        """Apply ``write(h5py.File)`` to a copy of the file, flush it and rename it into place."""
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        if self.path.exists():
-            shutil.copyfile(self.path, tmp)
-            mode = "r+"
-        else:
-            mode = "w"
-        with h5py.File(tmp, mode) as f:
-            if mode == "w":
-                f.attrs["format"], f.attrs["version"] = FORMAT, VERSION
-                f.attrs["fingerprint"] = self.fingerprint
-            write(f)
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, self.path)
+        """Apply ``write(h5py.File)`` to a copy of the file, put in place by :func:`atomic_file`."""
+        exists = self.path.exists()
+        with atomic_file(self.path) as tmp:
+            if exists:
+                shutil.copyfile(self.path, tmp)
+            with h5py.File(tmp, "r+" if exists else "w") as f:
+                if not exists:
+                    f.attrs["format"], f.attrs["version"] = FORMAT, VERSION
+                    f.attrs["fingerprint"] = self.fingerprint
+                write(f)
 
 
 def _write_result(f, result) -> None:

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.sparse.linalg import LinearOperator, lsqr
 
-from ..data.acquisition import unpack_survey
+from ..data.acquisition import one_gather_per_shot, unpack_survey
 from ..physics.checkpointing import Workspace
 from ..physics.propagation import Propagator
 from ..physics.solver import Solver, forward
@@ -412,9 +412,7 @@ def lsrtm(
 
 
 def _check_shots(shots, data):
-    shots, data = list(shots), list(data)
-    if len(shots) != len(data):
-        raise ValueError(f"{len(shots)} shots but {len(data)} gathers: give one gather per shot")
+    shots, data = one_gather_per_shot(shots, data)
     for i, shot in enumerate(shots):
         if shot.wavelet is None:
             raise ValueError(

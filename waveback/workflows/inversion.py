@@ -36,7 +36,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.signal import butter, sosfiltfilt
 
-from ..data.acquisition import unpack_survey
+from ..data.acquisition import one_gather_per_shot, unpack_survey
 from ..physics.checkpointing import Workspace
 from ..physics.linearised import gradient_to_velocity
 from ..physics.solver import Solver, warn_grid_dispersion
@@ -128,9 +128,7 @@ def misfit_gradient(
         After the other shots have run, listing each shot that failed and why.
     """
     shots, dt, interpolation = unpack_survey(shots, dt, interpolation)
-    data = list(data)
-    if len(shots) != len(data):
-        raise ValueError(f"{len(shots)} shots but {len(data)} gathers: give one gather per shot")
+    shots, data = one_gather_per_shot(shots, data)
     mode = estimation_mode(source_estimation)
     check_misfit(misfit)
     job = MisfitJob(model, dt, interpolation, memory, time_dispersion_correction, misfit)
@@ -354,9 +352,8 @@ def fwi(
         inversion, of more iterations, or one that this optimiser does not follow.
     """
     shots, dt, interpolation = unpack_survey(shots, dt, interpolation)
+    shots, data = one_gather_per_shot(shots, data)
     data = [np.asarray(d, dtype=np.float64) for d in data]
-    if len(shots) != len(data):
-        raise ValueError(f"{len(shots)} shots but {len(data)} gathers: give one gather per shot")
     vmin, vmax = (float(b) for b in bounds)
     if not 0 < vmin < vmax:
         raise ValueError(f"bounds must be 0 < vmin < vmax (m/s), got {bounds}")

@@ -50,7 +50,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.fft import irfft, next_fast_len, rfft
 
-from ..data.acquisition import unpack_survey
+from ..data.acquisition import one_gather_per_shot, unpack_survey
 from ..physics.solver import forward
 from ..physics.wavelets import ricker
 from . import executors
@@ -284,11 +284,10 @@ def estimate_wavelet(
         ``(nt,)`` float64, sampled at ``t_n = n dt``; ``(nshots, nt)`` with ``per_shot``.
     """
     shots, dt, interpolation = unpack_survey(shots, dt, interpolation)
+    shots, data = one_gather_per_shot(shots, data)
+    if not shots:
+        raise ValueError("no shots: give at least one shot and its gather")
     data = [np.asarray(d, dtype=np.float64) for d in data]
-    if len(shots) != len(data) or not shots:
-        raise ValueError(
-            f"{len(shots)} shots but {len(data)} gathers: give one gather per shot (at least one)"
-        )
     nt = data[0].shape[0]
     ref = default_reference(data, dt) if reference is None else np.asarray(reference, float)
     if ref.shape != (nt,):
