@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from test_io import assert_flushed, record_fsyncs
+from test_files import assert_flushed, record_fsyncs
 
 from waveback.workflows.fwi_history import History
 
