@@ -36,6 +36,7 @@ def test_the_readme_python_blocks_run_verbatim(tmp_path, monkeypatch):
     assert ns["d"].shape == (nt, nx) and np.abs(ns["d"]).max() > 0
     assert ns["fields"].shape == (2, *ns["model"].shape)
     assert np.abs(ns["g"]).max() > 0 and ns["dd"].shape == (nt, nx)
+    assert set(ns["grads"]) == {"m", "rho"} and np.abs(ns["grads"]["rho"]).max() > 0
     image = ns["image"]
     assert image.shape == ns["model"].shape and np.abs(image).max() > 0
     result = ns["result"]  # the last FWI of the README

@@ -473,8 +473,8 @@ def _start_failure(code):
 def _context():
     if sys.platform.startswith("linux"):
         ctx = multiprocessing.get_context("forkserver")
-        # Workers start with numba imported, and deaf to SIGINT (waveback._deaf_to_sigint).
-        ctx.set_forkserver_preload(["waveback", "waveback._deaf_to_sigint"])
+        # Workers start with numba imported, and deaf to SIGINT (workflows._deaf_to_sigint).
+        ctx.set_forkserver_preload(["waveback", "waveback.workflows._deaf_to_sigint"])
         return ctx
     return multiprocessing.get_context("spawn")
 
@@ -483,7 +483,7 @@ def _init_worker(threads):
     """Worker start-up: its share of the cores for numba (and for OpenMP in subprocesses).
 
     The worker ignores SIGINT (on Linux from its first instruction, see
-    :mod:`waveback._deaf_to_sigint`): Ctrl-C is the client's to handle, which kills the
+    :mod:`waveback.workflows._deaf_to_sigint`): Ctrl-C is the client's to handle, which kills the
     workers it no longer needs.
     """
     import numba
@@ -577,7 +577,8 @@ class DaskExecutor:
                 dashboard_address=None,
                 # the workers log as this process's dask loggers are set, at least warnings
                 silence_logs=max(logging.WARNING, logging.getLogger("distributed").level),
-                preload=["waveback._deaf_to_sigint"],  # Ctrl-C is this process's to handle
+                # Ctrl-C is this process's to handle
+                preload=["waveback.workflows._deaf_to_sigint"],
             )
             self.client = distributed.Client(self._cluster)
             self.threads = threads or max(1, _cores() // int(workers))
