@@ -93,3 +93,67 @@ def test_plot_field_writes_the_figure_and_refuses_a_missing_field(tmp_path):
         "error: the model has no attenuation (lossless); plot --field vp or rho\n"
     )
     assert not (tmp_path / "q.png").exists()
+
+
+def test_convert_exports_and_imports_density_and_q_files(tmp_path):
+    q = np.linspace(20.0, 80.0, 231, dtype=np.float32).reshape(11, 21)
+    m = model(True, wb.ConstantQ(q, (5.0, 50.0)))
+    files.write_model(tmp_path / "model.h5", m)
+    result = invoke("convert", tmp_path / "model.h5", tmp_path / "vp.segy")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        f"wrote {tmp_path / name}" for name in ("vp.segy", "vp_rho.segy", "vp_q.segy")
+    ]
+    back = tmp_path / "back.h5"
+    result = invoke(
+        "convert",
+        tmp_path / "vp.segy",
+        back,
+        "--rho",
+        tmp_path / "vp_rho.segy",
+        "--q",
+        tmp_path / "vp_q.segy",
+    )
+    assert result.exit_code == 0, result.output
+    got = files.read_model(back)
+    np.testing.assert_array_equal(got.rho, m.rho)
+    np.testing.assert_array_equal(got.attenuation.q, q)
+    assert got.attenuation.band == (5.0, 50.0)
+
+
+def test_convert_names_the_density_and_q_files_and_refuses_a_wrong_kind(tmp_path):
+    files.write_model(tmp_path / "m.h5", model(True, wb.PowerLaw(0.5, 1.2, (1e6, 3e6))))
+    result = invoke("convert", tmp_path / "m.h5", tmp_path / "vp.sgy", "--q", tmp_path / "q.sgy")
+    assert result.exit_code == ERROR_EXIT_CODE
+    assert result.stderr == (
+        "error: the model's attenuation is a power law: give its file with --alpha0, not --q\n"
+    )
+    result = invoke(
+        "-q",
+        "convert",
+        tmp_path / "m.h5",
+        tmp_path / "vp.sgy",
+        "--rho",
+        tmp_path / "density.sgy",
+        "--alpha0",
+        tmp_path / "a.sgy",
+    )
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.glob("*.sgy")) == ["a.sgy", "density.sgy", "vp.sgy"]
+    result = invoke("convert", tmp_path / "vp.sgy", tmp_path / "b.h5", "--rho", tmp_path / "a.sgy")
+    assert result.exit_code == ERROR_EXIT_CODE
+    assert "a.sgy is a waveback alpha0 model, not a density (--rho)" in result.stderr
+
+
+def test_convert_refuses_a_density_file_of_another_grid(tmp_path):
+    files.write_model(tmp_path / "a.h5", model(False))
+    files.write_model(tmp_path / "b.h5", model(True, ndim=3))
+    assert invoke("-q", "convert", tmp_path / "a.h5", tmp_path / "a.segy").exit_code == 0
+    assert invoke("-q", "convert", tmp_path / "b.h5", tmp_path / "b.segy").exit_code == 0
+    result = invoke(
+        "convert", tmp_path / "a.segy", tmp_path / "x.h5", "--rho", tmp_path / "b_rho.segy"
+    )
+    assert result.exit_code == ERROR_EXIT_CODE
+    assert "holds a 5 x 6 x 7 at spacing 10 x 10 x 10 m" in result.stderr
+    assert "the files must share the velocity's grid" in result.stderr
+    assert not (tmp_path / "x.h5").exists()
