@@ -513,3 +513,25 @@ def test_density_and_q_from_files_and_from_a_waveback_model(tmp_path):
     np.save(tmp_path / "small.npy", np.ones((3, 3)))
     with pytest.raises(SceneError, match=r"'model.rho_file' .*small.npy has shape \(3, 3\)"):
         file_scene(tmp_path, "vp.npy", 'spacing = 5.0\nrho_file = "small.npy"')
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "rho_range"),
+    [
+        ("seismic_2d", wb.ConstantQ, (2020.0, 2380.0)),
+        ("ultrasound_linear", wb.PowerLaw, (1010.0, 1090.0)),
+        ("ultrasound_ring", wb.PowerLaw, (911.0, 1050.0)),
+        ("ultrasound_plane_wave", wb.PowerLaw, (1050.0, 1050.0)),
+        ("ultrasound_ct", wb.PowerLaw, (911.0, 1109.0)),
+    ],
+)
+def test_bundled_scenes_carry_tissue_density_and_absorption(name, kind, rho_range):
+    model = read_scene(SCENES / f"{name}.toml").survey.model
+    assert (float(model.rho.min()), float(model.rho.max())) == rho_range
+    assert isinstance(model.attenuation, kind)
+
+
+def test_the_demo_scenes_stay_lossless_and_constant_density():
+    for name in ("demo", "demo_small"):
+        model = read_scene(SCENES / f"{name}.toml").survey.model
+        assert model.rho is None and model.attenuation is None
