@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import numpy as np
 
 from waveback.data import files, segy
+from waveback.physics.attenuation import ConstantQ, fit_sls
 
 
 def describe(path: Path) -> list[str]:
@@ -27,13 +29,13 @@ def describe(path: Path) -> list[str]:
         lines.append(f"description: {image.description}")
         return lines
     if kind == files.MODEL:
-        lines.append(_model(files.read_model(path)))
+        lines.extend(_model(files.read_model(path)))
         curve = files.read_misfit(path)
         if curve is not None:
             lines.append(_inversion(curve))
         return lines
     survey = files.read_survey(path)
-    lines.append(_model(survey.model) if survey.model is not None else "model: none")
+    lines.extend(_model(survey.model) if survey.model is not None else ["model: none"])
     corrected = ", time dispersion corrected" if files.read_time_dispersion_correction(path) else ""
     lines.append(
         f"time: nt = {survey.nt} samples at dt = {survey.dt:.6g} s ({survey.time[-1]:.6g} s)"
@@ -59,14 +61,44 @@ def _describe_segy(path: Path) -> list[str]:
     ]
 
 
-def _model(model) -> str:
+def _model(model) -> list[str]:
     vp = model.vp
-    return (
+    return [
         f"model: {_grid(model.shape, model.spacing, model.origin)}, vp {float(vp.min()):.6g} to "
         f"{float(vp.max()):.6g} m/s; {model.boundary} nbl {model.nbl}, "
         f"free surface {'on' if model.free_surface else 'off'}, order {model.space_order}, "
-        f"{model.dtype.name}"
-    )
+        f"{model.dtype.name}",
+        "density: none (constant density)"
+        if model.rho is None
+        else f"density: {_values(model.rho)} kg/m³",
+        *_attenuation(model),
+    ]
+
+
+def _attenuation(model) -> list[str]:
+    """The attenuation's parameters, and the standard linear solid fitted to them."""
+    att = model.attenuation
+    if att is None:
+        return ["attenuation: none (lossless)"]
+    f_lo, f_hi = att.band
+    if isinstance(att, ConstantQ):
+        what = f"constant Q, q {_values(att.q)}"
+    else:
+        what = f"power law, alpha0 {_values(att.alpha0)} dB/(cm MHz^y), y {att.y:g}"
+    sls = fit_sls(att, model.vp)
+    chosen = "requested" if att.n_mechanisms is not None else "chosen"
+    return [
+        f"attenuation: {what}, band {f_lo:.6g} to {f_hi:.6g} Hz "
+        f"(vp is the phase velocity at {att.reference_frequency:.6g} Hz)",
+        f"fitted: {sls.n_mechanisms} relaxation mechanisms ({chosen}), largest Q error "
+        f"{100 * sls.max_error:.3g} % over the band",
+    ]
+
+
+def _values(a) -> str:
+    """A scalar, or an array's range."""
+    lo, hi = float(np.min(a)), float(np.max(a))
+    return f"{lo:.6g}" if lo == hi else f"{lo:.6g} to {hi:.6g}"
 
 
 def _inversion(curve) -> str:

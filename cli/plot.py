@@ -14,6 +14,7 @@ from waveback.data import files, segy
 
 from .plots import (
     GATHER_PERCENTILE,
+    MODEL_FIELDS,
     plot_gather,
     plot_image,
     plot_inversion,
@@ -41,18 +42,34 @@ from .plots import (
     show_default=True,
     help="Grey-scale limit of gathers and images: this percentile of the absolute values.",
 )
+@click.option(
+    "--field",
+    type=click.Choice(MODEL_FIELDS),
+    default="vp",
+    show_default=True,
+    help="What a model is drawn as: velocity (m/s), density rho (kg/m³), or Q at the "
+    "attenuation's reference frequency.",
+)
 @click.pass_context
-def plot(ctx, file: Path, output: Path, shot, wavefield: bool, model_only: bool, clip) -> None:
+def plot(
+    ctx, file: Path, output: Path, shot, wavefield: bool, model_only: bool, clip, field: str
+) -> None:
     """Draw FILE into a figure.
 
     A shot file (HDF5 or SEG-Y) gives the model with the acquisition beside one shot gather;
     --wavefield the shot's wavefield snapshots (simulate --snapshots K), --model the model
     alone. A model file gives the velocity (beside the misfit curve for the output of
-    `waveback invert`), an image file the image. 3D arrays are shown by their middle y
+    `waveback invert`), or with --field rho or q its density or quality factor; an image file
+    the image. 3D arrays are shown by their middle y
     section. Gathers and images are clipped at the --clip percentile of their absolute
     values; lower it when a few strong samples wash the rest out.
     """
     check_format(output)
+    draws_model = not segy.is_segy(file) and (model_only or files.file_format(file) == files.MODEL)
+    if field != "vp" and not draws_model:
+        raise ValueError(
+            f"--field {field} draws a model: give a model file, or a shot file with --model"
+        )
     if segy.is_segy(file):
         survey, gathers = segy.read_segy_shots(file)
         i = _shot(shot, len(survey.shots))
@@ -61,8 +78,8 @@ def plot(ctx, file: Path, output: Path, shot, wavefield: bool, model_only: bool,
         kind = files.file_format(file)
         if kind == files.MODEL:
             curve = files.read_misfit(file)
-            if curve is None:
-                plot_model(output, files.read_model(file))
+            if curve is None or field != "vp":
+                plot_model(output, files.read_model(file), field=field)
             else:
                 plot_inversion(output, files.read_model(file), curve)
         elif kind == files.IMAGE:
@@ -74,7 +91,7 @@ def plot(ctx, file: Path, output: Path, shot, wavefield: bool, model_only: bool,
             if model_only:
                 if survey.model is None:
                     raise ValueError(f"{file} holds no velocity model")
-                plot_model(output, survey.model, survey)
+                plot_model(output, survey.model, survey, field)
             elif wavefield:
                 indices, fields = files.read_wavefield(file, i)
                 plot_wavefield(output, survey, fields, indices, i)

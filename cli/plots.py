@@ -64,10 +64,38 @@ def grid_extent(shape, spacing, origin, scale: float) -> list[float]:
     ]
 
 
-def plot_model(path: Path, model, survey=None) -> Figure:
-    """The velocity section, with the sources and receivers of ``survey`` if given."""
+#: What ``plot_model`` can draw: the velocity, the density, or Q at the reference frequency.
+MODEL_FIELDS = ("vp", "rho", "q")
+
+
+def model_field(model, field: str = "vp") -> tuple[np.ndarray, str, str]:
+    """``(values, colour-bar label, title)`` of a model's ``field`` (:data:`MODEL_FIELDS`).
+
+    ``q`` is the requested quality factor at the attenuation's reference frequency
+    :math:`\\sqrt{f_{lo} f_{hi}}` (for a power law :math:`Q = \\pi f / (\\alpha(f)\\, v_p)`),
+    point by point. A field the model does not have is a ``ValueError``.
+    """
+    if field == "vp":
+        return model.vp, "vp (m/s)", "velocity model"
+    if field == "rho":
+        if model.rho is None:
+            raise ValueError("the model has no density (constant density); plot --field vp or q")
+        return model.rho, "ρ (kg/m³)", "density"
+    if field == "q":
+        att = model.attenuation
+        if att is None:
+            raise ValueError("the model has no attenuation (lossless); plot --field vp or rho")
+        q = 1.0 / np.broadcast_to(att.inverse_q_scale(model.vp), model.shape)
+        f_ref = att.reference_frequency
+        return q, f"Q at {f_ref:.4g} Hz (dimensionless)", f"quality factor at {f_ref:.4g} Hz"
+    raise ValueError(f"field must be one of {', '.join(MODEL_FIELDS)}, got {field!r}")
+
+
+def plot_model(path: Path, model, survey=None, field: str = "vp") -> Figure:
+    """The section of a model's ``field`` (:func:`model_field`), with ``survey``'s positions."""
+    model_field(model, field)
     fig = Figure(figsize=(8, 4.6), dpi=DPI, layout="constrained")
-    _model_axes(fig, fig.subplots(), model, survey)
+    _model_axes(fig, fig.subplots(), model, survey, field)
     fig.savefig(path, dpi=DPI)
     return fig
 
@@ -196,10 +224,11 @@ def _unit(survey) -> tuple[float, str]:
     return (1e-3, "km") if np.ptp(pts, axis=0).max() > 1.0 else (1e3, "mm")
 
 
-def _model_axes(fig, ax, model, survey) -> None:
+def _model_axes(fig, ax, model, survey, field: str = "vp") -> None:
+    values, label, title = model_field(model, field)
     scale, unit = length_unit(model.spacing, model.shape)
     extent = grid_extent(model.shape, model.spacing, model.origin, scale)
-    im = ax.imshow(section(model.vp), extent=extent, cmap="viridis")
+    im = ax.imshow(section(values), extent=extent, cmap="viridis")
     if survey is not None:
         rec = np.concatenate([s.rec for s in survey.shots])
         src = np.concatenate([s.src for s in survey.shots])
@@ -215,9 +244,9 @@ def _model_axes(fig, ax, model, survey) -> None:
         )
         ax.plot(src[:, -1] * scale, src[:, 0] * scale, "r*", ms=8, label="sources")
         ax.legend(loc="lower left", fontsize="small", markerscale=2)
-    title = "velocity model" + (" (middle y section)" if model.ndim == 3 else "")
+    title += " (middle y section)" if model.ndim == 3 else ""
     ax.set(xlabel=f"x ({unit})", ylabel=f"z ({unit})", title=title)
-    fig.colorbar(im, ax=ax, label="vp (m/s)", shrink=0.8)
+    fig.colorbar(im, ax=ax, label=label, shrink=0.8)
 
 
 def plot_wavelet(path: Path, wavelet: np.ndarray, dt: float, title: str = "wavelet") -> None:

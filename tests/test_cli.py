@@ -458,8 +458,10 @@ def test_info_describes_every_kind_of_file(tiny, tmp_path):
     assert lines[0] == f"{shots}: waveback-shots, format version {files.FORMAT_VERSION}"
     assert lines[2].startswith("command: waveback simulate")
     assert lines[3].startswith("model: 41 x 61 (z, x) at spacing 10 x 10 m")
-    assert lines[4].startswith("time: nt = 120 samples")
-    assert lines[5].startswith("shots: 3 (1 source(s) and 61 receivers each, 2D positions")
+    assert lines[4] == "density: none (constant density)"
+    assert lines[5] == "attenuation: none (lossless)"
+    assert lines[6].startswith("time: nt = 120 samples")
+    assert lines[7].startswith("shots: 3 (1 source(s) and 61 receivers each, 2D positions")
     files.write_model(tmp_path / "m.h5", files.read_model(shots))
     assert "model: 41 x 61" in invoke("info", str(tmp_path / "m.h5")).stdout
     files.write_image(tmp_path / "i.h5", np.zeros((3, 4)), 1.0, 0.0, description="zeros")

@@ -360,3 +360,178 @@ def test_random_generators_are_the_models_functions_with_their_seed():
 def test_bad_random_generator_keys(model, message):
     with pytest.raises(SceneError, match=message):
         parse_scene(scene((GRID, model)))
+
+
+# --- density and attenuation -------------------------------------------------------------------
+
+
+def test_layered_density_and_q_per_layer():
+    model = parse_scene(
+        scene(
+            ("velocities = [1500.0, 2000.0]", "velocities = [1500.0, 2000.0]\nrho = [1000, 2100]"),
+            extra='[model.attenuation]\nkind = "constant_q"\nq = [30.0, 100.0]\nband = [5, 50]\n',
+        )
+    ).model
+    layers = phantoms.layered((21, 41), 10.0, [100.0], [1500.0, 2000.0])
+    np.testing.assert_array_equal(model.rho, np.where(layers == 1500.0, 1000.0, 2100.0))
+    att = model.attenuation
+    assert isinstance(att, wb.ConstantQ) and att.band == (5.0, 50.0)
+    np.testing.assert_array_equal(att.q, np.where(layers == 1500.0, 30.0, 100.0))
+
+
+def test_uniform_density_and_power_law():
+    model = parse_scene(
+        scene(
+            ("velocities = [1500.0, 2000.0]", "velocities = [1500.0, 2000.0]\nrho = 1000.0"),
+            extra='[model.attenuation]\nkind = "power_law"\nalpha0 = 0.5\ny = 1.1\n'
+            "band = [1e6, 3e6]\nn_mechanisms = 4\n",
+        )
+    ).model
+    assert np.all(model.rho == 1000.0) and model.rho.shape == model.shape
+    att = model.attenuation
+    assert (att.alpha0, att.y, att.band, att.n_mechanisms) == (0.5, 1.1, (1e6, 3e6), 4)
+
+
+def test_a_scene_without_density_or_attenuation_is_lossless_constant_density():
+    model = parse_scene(MINIMAL).model
+    assert model.rho is None and model.attenuation is None
+
+
+INCLUSIONS = (
+    'generator = "inclusions"\nshape = [21, 41]\nspacing = 10.0\nbackground = 1500.0\n'
+    "rho = 1000.0\n"
+    "[[model.inclusions]]\ncenter = [100.0, 200.0]\nradius = 30.0\nvelocity = 1600.0\n"
+    "rho = 1100.0\nalpha0 = 0.9\n"
+    "[[model.inclusions]]\ncenter = [100.0, 300.0]\nradius = 30.0\nvelocity = 1450.0\n"
+    '[model.attenuation]\nkind = "power_law"\nalpha0 = 0.0022\ny = 2.0\nband = [1e6, 2e6]\n'
+)
+
+
+def test_inclusions_have_their_own_density_and_absorption():
+    model = parse_scene(scene((GRID, INCLUSIONS))).model
+    first = model.vp == 1600.0
+    assert first.any() and (model.vp == 1450.0).any()
+    np.testing.assert_array_equal(model.rho, np.where(first, 1100.0, 1000.0))
+    np.testing.assert_array_equal(model.attenuation.alpha0, np.where(first, 0.9, 0.0022))
+
+
+def test_breast_tissues_get_their_own_density():
+    tissues = {"water": 1000.0, "skin": 1100.0, "fat": 950.0, "glandular": 1040.0, "tumour": 1060}
+    text = scene(
+        (GRID, 'generator = "breast"\nshape = [41, 41]\nspacing = 1e-3\nseed = 3'),
+        ("source_depth = 10.0", "source_depth = 0.002"),
+    )
+    table = ", ".join(f"{k} = {v}" for k, v in tissues.items())
+    text = text.replace("seed = 3", f"seed = 3\nrho = {{ {table} }}")
+    model = parse_scene(text).model
+    speeds = phantoms.BREAST_SPEEDS
+    for tissue, rho in tissues.items():
+        np.testing.assert_array_equal(model.rho[model.vp == speeds[tissue]], rho)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "velocities = [1500.0, 2000.0]",
+            "velocities = [1500.0, 2000.0]\nrho = [1000.0]",
+            r"'model.rho' needs one value per layer, top down \(2\), got 1",
+        ),
+        (
+            "velocities = [1500.0, 2000.0]",
+            "velocities = [1500.0, 2000.0]\nrho = [1000.0, -1.0]",
+            "'model.rho' must be positive and finite",
+        ),
+        (
+            "velocities = [1500.0, 2000.0]",
+            'velocities = [1500.0, 2000.0]\nrho = "heavy"',
+            "'model.rho' must be one number for a 'layered' generator",
+        ),
+        (
+            "velocities = [1500.0, 2000.0]",
+            'velocities = [1500.0, 2000.0]\n[model.attenuation]\nkind = "kelvin"\nq = 5\n'
+            "band = [1, 2]",
+            "'model.attenuation.kind' must be one of constant_q, power_law; got 'kelvin'",
+        ),
+        (
+            "velocities = [1500.0, 2000.0]",
+            'velocities = [1500.0, 2000.0]\n[model.attenuation]\nkind = "constant_q"\n'
+            "alpha0 = 0.5\nband = [1, 2]",
+            "'model.attenuation.alpha0' does not go with kind = 'constant_q': give q",
+        ),
+        (
+            "velocities = [1500.0, 2000.0]",
+            'velocities = [1500.0, 2000.0]\n[model.attenuation]\nkind = "constant_q"\n'
+            "q = 50\nband = [2, 1]",
+            r"model.attenuation: band must satisfy 0 < f_lo < f_hi",
+        ),
+        (
+            "velocities = [1500.0, 2000.0]",
+            'velocities = [1500.0, 2000.0]\n[model.attenuation]\nkind = "power_law"\n'
+            "alpha0 = 0.5\nband = [1, 2]",
+            "missing required key 'model.attenuation.y'",
+        ),
+        (
+            "velocities = [1500.0, 2000.0]",
+            'velocities = [1500.0, 2000.0]\n[model.attenuation]\nkind = "constant_q"\n'
+            "q = 50\nband = [1, 2]\nqq = 3",
+            "unknown key 'model.attenuation.qq'",
+        ),
+    ],
+)
+def test_bad_density_or_attenuation_names_the_key(old, new, message):
+    with pytest.raises(SceneError, match=message):
+        parse_scene(scene((old, new)))
+
+
+def test_an_inclusions_value_needs_the_background_value():
+    text = scene((GRID, INCLUSIONS.replace("rho = 1000.0\n", "", 1)))
+    with pytest.raises(SceneError, match=r"'model.inclusions\[0\].rho' needs the background's"):
+        parse_scene(text)
+    text = scene((GRID, INCLUSIONS.split("[model.attenuation]")[0]))
+    with pytest.raises(SceneError, match=r"'model.inclusions\[0\].alpha0' needs the background"):
+        parse_scene(text)
+
+
+def test_density_and_q_from_files_and_from_a_waveback_model(tmp_path):
+    vp = np.linspace(1500.0, 2500.0, 21 * 31).reshape(21, 31).astype(np.float32)
+    np.save(tmp_path / "vp.npy", vp)
+    np.save(tmp_path / "rho.npy", vp * 0 + 1200.0)
+    np.save(tmp_path / "q.npy", vp * 0 + 40.0)
+    model = file_scene(
+        tmp_path,
+        "vp.npy",
+        'spacing = 5.0\nrho_file = "rho.npy"\n[model.attenuation]\nkind = "constant_q"\n'
+        'file = "q.npy"\nband = [5.0, 50.0]',
+    )
+    assert np.all(model.rho == 1200.0) and np.all(model.attenuation.q == 40.0)
+    att = wb.ConstantQ(25.0, (2.0, 20.0))
+    files.write_model(tmp_path / "m.h5", wb.Model(vp, 7.5, rho=vp, attenuation=att))
+    model = file_scene(tmp_path, "m.h5")
+    np.testing.assert_array_equal(model.rho, vp)
+    assert model.attenuation.q == 25.0
+    np.save(tmp_path / "small.npy", np.ones((3, 3)))
+    with pytest.raises(SceneError, match=r"'model.rho_file' .*small.npy has shape \(3, 3\)"):
+        file_scene(tmp_path, "vp.npy", 'spacing = 5.0\nrho_file = "small.npy"')
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "rho_range"),
+    [
+        ("seismic_2d", wb.ConstantQ, (2020.0, 2380.0)),
+        ("ultrasound_linear", wb.PowerLaw, (1010.0, 1090.0)),
+        ("ultrasound_ring", wb.PowerLaw, (911.0, 1050.0)),
+        ("ultrasound_plane_wave", wb.PowerLaw, (1050.0, 1050.0)),
+        ("ultrasound_ct", wb.PowerLaw, (911.0, 1109.0)),
+    ],
+)
+def test_bundled_scenes_carry_tissue_density_and_absorption(name, kind, rho_range):
+    model = read_scene(SCENES / f"{name}.toml").survey.model
+    assert (float(model.rho.min()), float(model.rho.max())) == rho_range
+    assert isinstance(model.attenuation, kind)
+
+
+def test_the_demo_scenes_stay_lossless_and_constant_density():
+    for name in ("demo", "demo_small"):
+        model = read_scene(SCENES / f"{name}.toml").survey.model
+        assert model.rho is None and model.attenuation is None

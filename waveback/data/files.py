@@ -15,7 +15,8 @@ over space an ``axes`` attribute (``"z,x"`` or ``"z,y,x"``).
     ``(k, *shape)`` snapshots at attr ``time_index`` (optional).
 ``waveback-model``
     ``/model``: dataset ``vp`` (m/s) in the group whose attributes are the :class:`Model`
-    settings (``spacing``, ``origin``, ``space_order``, ``boundary``, ``nbl``, ...); a model
+    settings (``spacing``, ``origin``, ``space_order``, ``boundary``, ``nbl``, ...), and
+    optionally ``rho`` and ``attenuation`` (:mod:`waveback.data.medium`); a model
     from an inversion also has ``/inversion`` (its :class:`MisfitCurve`).
 ``waveback-image``
     ``/image`` with attrs ``spacing``, ``origin`` (m) and ``description``.
@@ -40,6 +41,7 @@ import numpy as np
 
 from ..physics.model import Model, per_axis
 from .acquisition import Shot, Survey
+from .medium import fingerprint_items, read_medium, write_medium
 
 FORMAT_VERSION = 1
 SHOTS = "waveback-shots"
@@ -279,7 +281,8 @@ def write_record(group: h5py.Group, data, wavefield=None, snapshots: Sequence[in
 
 
 def write_model_group(f: h5py.Group, model: Model) -> None:
-    """Write ``/model``: dataset ``vp`` and the model's settings as attributes."""
+    """Write ``/model``: datasets ``vp`` (and ``rho``, ``attenuation`` when set), settings as
+    attributes (:mod:`waveback.data.medium`)."""
     g = f.create_group("model")
     g.attrs["spacing"] = np.asarray(model.spacing)
     g.attrs["origin"] = np.asarray(model.origin)
@@ -288,6 +291,7 @@ def write_model_group(f: h5py.Group, model: Model) -> None:
     ds = g.create_dataset("vp", data=model.vp, **_compression(model.shape, model.dtype))
     ds.attrs["units"] = "m/s"
     ds.attrs["axes"] = _axes(model.ndim)
+    write_medium(g, model, _compression)
 
 
 def shot_name(i: int) -> str:
@@ -300,10 +304,11 @@ def fingerprint(
 ) -> str:
     """SHA-256 (hex) of everything that determines a simulation's output.
 
-    The model (velocities and settings), ``dt``, ``nt``, the interpolation, every shot's
-    positions and wavelets, the snapshot indices, and whether the time dispersion is
-    corrected (only hashed when it is, so the fingerprints of uncorrected simulations do not
-    depend on this setting). Two runs with equal fingerprints write the same data.
+    The model (velocities, settings, and density and attenuation when set), ``dt``, ``nt``,
+    the interpolation, every shot's positions and wavelets, the snapshot indices, and whether
+    the time dispersion is corrected (only hashed when it is, so the fingerprints of
+    uncorrected simulations do not depend on this setting; likewise density and attenuation).
+    Two runs with equal fingerprints write the same data.
     """
     h = hashlib.sha256()
 
@@ -318,6 +323,7 @@ def fingerprint(
     model = survey.model
     if model is not None:
         add(model.vp, model.spacing, model.origin, *(getattr(model, n) for n in MODEL_SETTINGS))
+        add(*fingerprint_items(model))
     add(float(survey.dt), int(survey.nt), survey.interpolation, tuple(int(n) for n in snapshots))
     for shot in survey.shots:
         add(np.asarray(shot.src, np.float64), np.asarray(shot.rec, np.float64))
@@ -520,8 +526,15 @@ def _read_model_group(path, g) -> Model:
     settings = {name: _plain(g.attrs[name]) for name in MODEL_SETTINGS if name in g.attrs}
     origin = _tuple(path, g, "origin", vp.ndim) if "origin" in g.attrs else None
     try:
+        rho, attenuation = read_medium(g, vp.shape)
         return Model(
-            vp[()], _tuple(path, g, "spacing", vp.ndim), origin, dtype=vp.dtype.name, **settings
+            vp[()],
+            _tuple(path, g, "spacing", vp.ndim),
+            origin,
+            dtype=vp.dtype.name,
+            rho=rho,
+            attenuation=attenuation,
+            **settings,
         )
     except (ValueError, TypeError) as exc:
         raise FormatError(f"{path}: invalid model in /model: {exc}") from None

@@ -320,7 +320,7 @@ BREAST_SPEEDS = {
 
 
 def breast_phantom(
-    shape, spacing, seed=0, center=None, radius=None, tumours=2, origin=None
+    shape, spacing, seed=0, center=None, radius=None, tumours=2, origin=None, values=None
 ) -> np.ndarray:
     """A coronal slice of a breast in water for ultrasound computed tomography (2D).
 
@@ -342,6 +342,9 @@ def breast_phantom(
         Mean radius (m); default 0.4 of the smaller extent.
     tumours : int
         Number of tumours (radius 8 to 14 % of ``radius``).
+    values : dict, optional
+        A value per tissue (the keys of :data:`BREAST_SPEEDS`) drawn instead of the speeds,
+        e.g. densities: the same seed draws the same anatomy.
 
     Returns
     -------
@@ -360,7 +363,9 @@ def breast_phantom(
     if int(tumours) != tumours or tumours < 0:
         raise ValueError(f"tumours must be an integer >= 0, got {tumours!r}")
     rng = np.random.default_rng(seed)
-    s = BREAST_SPEEDS
+    s = BREAST_SPEEDS if values is None else values
+    if set(s) != set(BREAST_SPEEDS):
+        raise ValueError(f"values needs one value per tissue: {', '.join(BREAST_SPEEDS)}")
     r = np.hypot(z - cz, x - cx)
     theta = np.arctan2(z - cz, x - cx)
     outline = radius * (

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..physics import footprint
+from ..physics.attenuation import ConstantQ, PowerLaw
 from ..physics.interpolation import INTERPOLATIONS, point_stencils
 from ..physics.model import BOUNDARIES, DTYPES, Model
 from ..physics.wavelets import gaussian_derivative, ricker, tone_burst
@@ -27,6 +28,10 @@ from . import acquisition, files, phantoms, segy
 from .acquisition import Survey
 
 GENERATORS = ("layered", "faulted", "salt", "inclusions", "marmousi_like", "breast", "cyst_phantom")
+#: ``[model.attenuation]`` kinds and the key of their spatial parameter.
+ATTENUATION_KINDS = {"constant_q": "q", "power_law": "alpha0"}
+#: Generators whose density and absorption may be given per layer (a list, top down).
+LAYER_GENERATORS = ("layered", "faulted", "salt")
 ACQUISITIONS = ("surface_line", "surface_grid", "linear_array", "ring_array", "csv")
 WAVELETS = ("ricker", "gaussian", "tone_burst")
 TABLES = ("model", "acquisition", "wavelet", "time", "boundary", "numerics")
@@ -200,10 +205,110 @@ def _model(t: Table, boundary: Table, numerics: Table, base: Path) -> Model:
     if t.has("file") == t.has("generator"):
         raise SceneError("give exactly one of 'model.generator' and 'model.file'")
     if t.has("file"):
-        vp, spacing, origin = _model_file(t, base)
+        vp, spacing, origin, medium = _model_file(t, base)
+        paint = _uniform("file")
     else:
-        vp, spacing, origin = _generated(t)
-    return Model(vp, spacing, origin, **settings)
+        vp, spacing, origin, paint = _generated(t)
+        medium = None
+    rho = _density(t, paint, base, vp.shape)
+    attenuation = _attenuation(t, paint, base, vp.shape)
+    if medium is not None:
+        rho = medium.rho if rho is None else rho
+        attenuation = medium.attenuation if attenuation is None else attenuation
+    return Model(vp, spacing, origin, rho=rho, attenuation=attenuation, **settings)
+
+
+# ---------------------------------------------------------------------------- density, absorption
+
+
+def _density(t: Table, paint, base: Path, shape):
+    """``model.rho`` (a number, per layer or tissue) or ``model.rho_file``; None if neither."""
+    if t.has("rho") and t.has("rho_file"):
+        raise SceneError("give at most one of 'model.rho' and 'model.rho_file'")
+    if t.has("rho_file"):
+        return _array_file(base / t.get("rho_file", str), shape, "model.rho_file")
+    return paint("rho", t.get("rho", object, None), "model.rho")
+
+
+def _attenuation(t: Table, paint, base: Path, shape):
+    """``[model.attenuation]`` as ConstantQ or PowerLaw; None without the table."""
+    table = t.get("attenuation", dict, None)
+    if table is None:
+        paint("q", None, "model.attenuation.q")  # refuses per-body values without the table
+        paint("alpha0", None, "model.attenuation.alpha0")
+        return None
+    a = Table(table, "model.attenuation")
+    kind = a.get("kind", str, choices=tuple(ATTENUATION_KINDS))
+    name = ATTENUATION_KINDS[kind]
+    other = "alpha0" if name == "q" else "q"
+    if a.has(other):
+        raise SceneError(
+            f"'model.attenuation.{other}' does not go with kind = {kind!r}: give {name}"
+        )
+    paint(other, None, f"model.attenuation.{other}")
+    if a.has(name) == a.has("file"):
+        raise SceneError(
+            f"give exactly one of 'model.attenuation.{name}' and 'model.attenuation.file'"
+        )
+    if a.has("file"):
+        value = _array_file(base / a.get("file", str), shape, "model.attenuation.file")
+    else:
+        value = paint(name, a.get(name, object), f"model.attenuation.{name}")
+    band = a.get("band", "numbers")
+    if not isinstance(band, list) or len(band) != 2:
+        raise SceneError(f"'model.attenuation.band' must be [f_lo, f_hi] in Hz, got {band!r}")
+    n = a.get("n_mechanisms", int, None)
+    try:
+        if kind == "constant_q":
+            att = ConstantQ(value, band, n)
+        else:
+            att = PowerLaw(value, a.get("y", float), band, n)
+    except (TypeError, ValueError) as exc:
+        raise SceneError(f"model.attenuation: {exc}") from None
+    a.finish()
+    return att
+
+
+def _uniform(generator: str):
+    """A painter that takes one number for the whole model (no bodies to tell apart)."""
+
+    def paint(name, value, full):
+        if value is None:
+            return None
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            what = "model file" if generator == "file" else f"{generator!r} generator"
+            raise SceneError(
+                f"'{full}' must be one number for a {what} (per-body values go with the "
+                f"layered, faulted, salt, inclusions and breast generators), got {value!r}"
+            )
+        return _positive([value], full)[0]
+
+    return paint
+
+
+def _positive(values, full: str) -> list[float]:
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        raise SceneError(f"'{full}' must hold numbers, got {values!r}")
+    if not all(np.isfinite(v) and v > 0 for v in values):
+        raise SceneError(f"'{full}' must be positive and finite, got {values!r}")
+    return [float(v) for v in values]
+
+
+def _array_file(path: Path, shape, full: str) -> np.ndarray:
+    """A vp-shaped array from ``.npy`` or SEG-Y (one trace per column)."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{full} {path}: no such file")
+    if segy.is_segy(path):
+        values = segy.read_segy_model(path, 1.0)[0]
+    elif path.suffix.lower() == ".npy":
+        values = np.load(path, allow_pickle=False)
+    else:
+        raise SceneError(f"'{full}' {path}: unknown type {path.suffix!r}; use .npy or .sgy/.segy")
+    if values.shape != tuple(shape):
+        raise SceneError(
+            f"'{full}' {path} has shape {values.shape}, but the velocity has shape {tuple(shape)}"
+        )
+    return values
 
 
 def _generated(t: Table):
@@ -230,20 +335,109 @@ def _generated(t: Table):
     if kind == "inclusions":
         bodies = [_inclusion(body, k) for k, body in enumerate(t.get("inclusions", list, []))]
         vp = phantoms.inclusions(*grid, t.get("background", float), bodies, origin)
-        return vp, spacing, origin
-    if kind in ("marmousi_like", "breast", "cyst_phantom"):
-        return _phantom(kind, t, grid, origin), spacing, origin
-    layers = (t.get("depths", list), t.get("velocities", "numbers"))
+        return vp, spacing, origin, _inclusions_painter(grid, bodies, origin)
+    if kind == "breast":
+        vp, draw = _phantom(kind, t, grid, origin)
+        return vp, spacing, origin, _breast_painter(draw)
+    if kind in ("marmousi_like", "cyst_phantom"):
+        return _phantom(kind, t, grid, origin), spacing, origin, _uniform(kind)
+    depths, velocities = t.get("depths", list), t.get("velocities", "numbers")
     if kind == "layered":
-        vp = phantoms.layered(*grid, *layers, origin=origin)
+
+        def draw(values):
+            return phantoms.layered(*grid, depths, values, origin=origin)
+
     elif kind == "faulted":
         fault = (t.get("fault_x", float), t.get("fault_dip", float), t.get("throw", float))
-        vp = phantoms.faulted(*grid, *layers, *fault, origin=origin)
+
+        def draw(values):
+            return phantoms.faulted(*grid, depths, values, *fault, origin=origin)
+
     else:
-        salt = [t.get(k, float) for k in ("salt_velocity", "salt_top", "salt_base")]
+        salt = [t.get(k, float) for k in ("salt_top", "salt_base")]
         salt += [t.get("salt_center", "numbers"), t.get("salt_radius", float)]
-        vp = phantoms.salt(*grid, *layers, *salt, origin=origin)
-    return vp, spacing, origin
+        salt_velocity = t.get("salt_velocity", float)
+
+        def draw(values):
+            *layers, body = values
+            return phantoms.salt(*grid, depths, layers, body, *salt, origin=origin)
+
+        velocities = [*np.atleast_1d(velocities).tolist(), salt_velocity]
+    vp = draw(velocities)
+    return vp, spacing, origin, _layers_painter(kind, draw, int(np.size(velocities)))
+
+
+def _layers_painter(kind: str, draw, count: int):
+    """Values per layer (a list, top down; for ``salt`` the salt's last) or one number."""
+    uniform = _uniform(kind)
+    salt = " and the salt's last" if kind == "salt" else ""
+
+    def paint(name, value, full):
+        if not isinstance(value, list):
+            return uniform(name, value, full)
+        if len(value) != count:
+            raise SceneError(
+                f"'{full}' needs one value per layer, top down{salt} ({count}), got {len(value)}"
+            )
+        return _by_label(draw, _positive(value, full))
+
+    return paint
+
+
+def _by_label(draw, values) -> np.ndarray:
+    """``draw(values)`` in float64: the generator draws labels 1, 2, ... (exact in its float32),
+    which index ``values``."""
+    labels = draw(list(range(1, len(values) + 1)))
+    return np.asarray(values, dtype=np.float64)[np.rint(labels).astype(np.int64) - 1]
+
+
+def _inclusions_painter(grid, bodies, origin):
+    """The background's number, and each inclusion's own value (default the background's)."""
+
+    def paint(name, value, full):
+        own = [k for k, body in enumerate(bodies) if body.get(name) is not None]
+        if value is None:
+            if own:
+                raise SceneError(
+                    f"'model.inclusions[{own[0]}].{name}' needs the background's '{full}'"
+                )
+            return None
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise SceneError(
+                f"'{full}' must be a number, the background's (inclusions give their own), "
+                f"got {value!r}"
+            )
+        background = _positive([value], full)[0]
+        if not own:
+            return background
+        values = [background] + [body.get(name) or background for body in bodies]
+
+        def draw(labels):
+            drawn = [{**body, "velocity": k} for body, k in zip(bodies, labels[1:], strict=True)]
+            return phantoms.inclusions(*grid, labels[0], drawn, origin)
+
+        return _by_label(draw, values)
+
+    return paint
+
+
+def _breast_painter(draw):
+    """A number, or a table with a value per tissue (:data:`phantoms.BREAST_SPEEDS`' keys)."""
+    uniform = _uniform("breast")
+
+    def paint(name, value, full):
+        if not isinstance(value, dict):
+            return uniform(name, value, full)
+        tissues = Table(value, full)
+        values = {k: tissues.get(k, float) for k in phantoms.BREAST_SPEEDS}
+        tissues.finish()
+        _positive(list(values.values()), full)
+        names = list(values)
+        return _by_label(
+            lambda labels: draw(dict(zip(names, labels, strict=True))), [values[k] for k in names]
+        )
+
+    return paint
 
 
 def _phantom(kind: str, t: Table, grid, origin) -> np.ndarray:
@@ -254,9 +448,14 @@ def _phantom(kind: str, t: Table, grid, origin) -> np.ndarray:
         return phantoms.marmousi_like(*grid, seed, *counts, t.get("water", float, 0.04), origin)
     if kind == "breast":
         center, radius = t.get("center", "numbers", None), t.get("radius", float, None)
-        return phantoms.breast_phantom(
-            *grid, seed, center, radius, t.get("tumours", int, 2), origin
-        )
+        tumours = t.get("tumours", int, 2)
+
+        def draw(values=None):
+            return phantoms.breast_phantom(
+                *grid, seed, center, radius, tumours, origin, values=values
+            )
+
+        return draw(), draw
     cysts = []
     for k, cyst in enumerate(t.get("cysts", list, [])):
         if not isinstance(cyst, dict):
@@ -287,6 +486,9 @@ def _inclusion(body, k: int) -> dict:
     t = Table(body, f"model.inclusions[{k}]")
     out = {key: t.get(key, "numbers") for key in ("center", "radius")}
     out["velocity"] = t.get("velocity", float)
+    for key in ("rho", "q", "alpha0"):
+        value = t.get(key, float, None)
+        out[key] = None if value is None else _positive([value], f"{t.name}.{key}")[0]
     t.finish()
     return out
 
@@ -300,7 +502,7 @@ def _model_file(t: Table, base: Path):
         raise FileNotFoundError(f"model file {path}: no such file")
     suffix = path.suffix.lower()
     if segy.is_segy(path):
-        return segy.read_segy_model(path, spacing, origin)
+        return (*segy.read_segy_model(path, spacing, origin), None)
     if suffix in (".h5", ".hdf5", ".hdf") and dataset is None:
         if spacing is not None or origin is not None:
             raise SceneError(
@@ -308,18 +510,18 @@ def _model_file(t: Table, base: Path):
                 f"'model.spacing'/'model.origin', or name a plain array with 'model.dataset'"
             )
         model = files.read_model(path)
-        return model.vp, model.spacing, model.origin
+        return model.vp, model.spacing, model.origin, model
     if spacing is None:
         raise SceneError(f"'model.spacing' is required for the velocity array in {path}")
     if suffix == ".npy":
-        return np.load(path, allow_pickle=False), spacing, origin
+        return np.load(path, allow_pickle=False), spacing, origin, None
     if suffix in (".h5", ".hdf5", ".hdf"):
         import h5py
 
         with h5py.File(path, "r") as f:
             if not isinstance(f.get(dataset), h5py.Dataset):
                 raise SceneError(f"{path} has no dataset {dataset!r} ('model.dataset')")
-            return f[dataset][()], spacing, origin
+            return f[dataset][()], spacing, origin, None
     raise SceneError(
         f"model file {path}: unknown type {suffix!r}; use .npy, .h5/.hdf5 or .sgy/.segy"
     )

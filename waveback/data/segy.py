@@ -280,8 +280,25 @@ def import_segy_shots(path, datum=DATUM) -> SegyShots:
     return SegyShots(Survey(None, dt, nt, tuple(shots)), gathers, records)
 
 
-def write_segy_model(path, vp, spacing, origin) -> None:
-    """Write a velocity model ``(nz, nx)`` or ``(nz, ny, nx)`` (m/s), one trace per column."""
+#: Quantities a waveback SEG-Y model file holds, with the units its textual header names.
+MODEL_QUANTITIES = {
+    "velocity": "M/S",
+    "density": "KG/M3",
+    "q": "DIMENSIONLESS QUALITY FACTOR",
+    "alpha0": "DB/(CM MHZ^Y)",
+}
+_QUANTITY = re.compile(r"WAVEBACK (VELOCITY|DENSITY|Q|ALPHA0) MODEL")
+
+
+def write_segy_model(path, vp, spacing, origin, quantity="velocity", notes=()) -> None:
+    """Write a model ``(nz, nx)`` or ``(nz, ny, nx)``, one trace per column.
+
+    ``quantity`` (:data:`MODEL_QUANTITIES`) is what the samples are: velocity (m/s, the
+    default), density (kg/m³), q or alpha0 (dB/(cm MHz^y)); the textual header says so, with
+    the grid and ``notes`` (up to 30 lines of at most 76 characters, e.g. an attenuation band).
+    """
+    if quantity not in MODEL_QUANTITIES:
+        raise ValueError(f"quantity must be one of {', '.join(MODEL_QUANTITIES)}, got {quantity!r}")
     vp = np.asarray(vp, dtype=np.float32)
     spacing = np.broadcast_to(np.asarray(spacing, np.float64), (vp.ndim,))
     origin = np.broadcast_to(np.asarray(origin, np.float64), (vp.ndim,))
@@ -289,11 +306,13 @@ def write_segy_model(path, vp, spacing, origin) -> None:
     interval = int(round(spacing[0] * 1000))  # the "sample interval" field: dz in mm
     traces = np.ascontiguousarray(traces)
     text = {
-        1: f"WAVEBACK VELOCITY MODEL (M/S), {vp.ndim}D, ONE TRACE PER COLUMN, SAMPLES ALONG Z",
-        2: "INLINE = Y INDEX + 1, CROSSLINE = X INDEX + 1; GRID IN METRES, Z FIRST",
+        1: f"WAVEBACK {quantity.upper()} MODEL ({MODEL_QUANTITIES[quantity]}), {vp.ndim}D, "
+        "ONE TRACE PER COLUMN",
+        2: "SAMPLES ALONG Z; INLINE = Y INDEX + 1, CROSSLINE = X INDEX + 1; METRES",
         3: "WAVEBACK SPACING=" + ",".join(repr(float(h)) for h in spacing),
         4: "WAVEBACK ORIGIN=" + ",".join(repr(float(o)) for o in origin),
     }
+    text.update({5 + i: line for i, line in enumerate(notes)})
     with atomic_file(path) as tmp:
         segyio.tools.from_array(str(tmp), traces, format=5, dt=max(1, min(interval, 32767)))
         with segyio.open(str(tmp), "r+") as f:
@@ -381,9 +400,22 @@ def is_segy(path) -> bool:
 
 
 def is_segy_model(path) -> bool:
-    """Whether a SEG-Y file says (in waveback's textual header) that it is a velocity model."""
+    """Whether a SEG-Y file says (in waveback's textual header) that it is a model."""
+    return model_quantity(path) is not None
+
+
+def model_quantity(path) -> str | None:
+    """What a waveback SEG-Y model holds (a key of :data:`MODEL_QUANTITIES`), else None."""
     with headers.open_segy(Path(path), ignore_geometry=True) as f:
-        return "WAVEBACK VELOCITY MODEL" in headers.textual_header(f)
+        found = _QUANTITY.search(headers.textual_header(f))
+    return None if found is None else found.group(1).lower()
+
+
+def segy_model_notes(path) -> dict[str, str]:
+    """The ``WAVEBACK KEY=VALUE`` lines of a SEG-Y model's textual header, keys lower case."""
+    with headers.open_segy(Path(path), ignore_geometry=True) as f:
+        text = headers.textual_header(f)
+    return {k.lower(): v for k, v in re.findall(r"WAVEBACK ([A-Z_0-9]+)=(\S+)", text)}
 
 
 def _chain(first, rest):
