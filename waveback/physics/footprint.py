@@ -77,12 +77,12 @@ def field_bytes(model) -> int:
 
 
 def coefficient_bytes(model) -> int:
-    """Bytes of a propagator's constant fields: ``w2``; with a density also ``w2 rho``, the
-    buoyancy and the flux scratch of each axis (model dtype) and ``rho`` (float64)."""
+    """Bytes of a propagator's constant fields: ``w2``; with a density also ``w2 rho`` and
+    ``1/rho`` (model dtype) and ``rho`` (float64)."""
     field = field_bytes(model)
     if model.rho is None:
         return field
-    return (2 + 2 * model.ndim) * field + field * 8 // model.dtype.itemsize
+    return 3 * field + field * 8 // model.dtype.itemsize
 
 
 def state_bytes(model) -> int:
