@@ -14,7 +14,7 @@ for z under a free surface, where ``F_z[j] = F_z[2r - 1 - j]`` for ``j < r``: th
 and on the non-halo points of the other axes; they are zero elsewhere.
 
 **One pass per step.** A work item ``(z0, z1, y0, y1)`` sweeps its rows plane by plane. The z
-fluxes of the ``2M`` half planes a row's ``D-_z`` reads live in a ring buffer (slot ``j mod
+fluxes of the ``2M`` half planes a row's ``D-_z`` reads live in a ring buffer (slots ``j mod
 2M``), each computed once, ``M - 1`` planes ahead of the row sweep; the y fluxes of a plane
 (3D) go to a plane buffer and the x fluxes of a row to a row buffer, then the row is updated.
 Nothing of grid size is written but ``u_next`` and the CPML memory. The ``2M - 1`` flux lines
@@ -153,7 +153,8 @@ def _line(adjoint, uf, bf, out, i0, o0, n, st, beta, mem, t, s0, image, own, fu)
 
 @njit(**SERIAL)
 def _z_plane(adjoint, uf, bf, ring, j, g, beta, mem, image, fu):
-    """The z fluxes of half plane ``j`` on the rows of the item, into ring slot ``j mod 2M``.
+    """The z fluxes of half plane ``j`` on the rows of the item, into ring slots ``j mod 2M``
+    and ``j mod 2M + 2M`` (so that any ``2M`` consecutive half planes are contiguous).
 
     Under a free surface a half plane above it takes the flux of its mirror ``2r - 1 - j``
     (recomputed: that plane holds no memory); the item owning ``j`` images it.
@@ -163,16 +164,19 @@ def _z_plane(adjoint, uf, bf, ring, j, g, beta, mem, image, fu):
     src = 2 * r - 1 - j if surface and j < r else j
     own = (j >= z0 or z0 == r) and j < z1 and j >= lo
     n, plane, sz = uint64(nx - 2 * r), uint64((y1 - y0) * nx), uint64(ny * nx)
-    slot = uint64(j % (2 * len(beta)))
+    slot, twin = uint64(j % (2 * len(beta))), uint64(2 * len(beta)) * plane
     for iy in range(y0, y1):
         o0 = slot * plane + uint64((iy - y0) * nx + r)
         if lo <= src < nz - r:
             i0 = uint64((src * ny + iy) * nx + r)
             s0 = uint64(((src - mem[7][src]) * ny + iy) * nx + r) if mem[0].size > 1 else i0
             _line(adjoint, uf, bf, ring, i0, o0, n, sz, beta, mem, src, s0, image, own, fu)
+            for q in range(n):
+                ring[o0 + twin + q] = ring[o0 + q]
         else:
             for q in range(n):
                 ring[o0 + q] = 0
+                ring[o0 + twin + q] = 0
 
 
 @njit(**SERIAL)
@@ -221,33 +225,34 @@ def _x_row(adjoint, uf, bf, fx, iz, iy, g, beta, mem, runs, image, fu):
 # --- The divergence of a row and its update. --------------------------------------------------
 
 
+@njit(inline="always")
+def _ring_centre(iz, iy, g, m):
+    """Flat ring index of half plane ``iz`` at the first non-halo point of row ``iy``, in the
+    window of slots where half planes ``iz - M .. iz + M - 1`` lie in order."""
+    nz, ny, nx, r, surface, z0, z1, y0, y1 = g
+    window = uint64((iz - m) % (2 * m) + m)
+    return window * uint64((y1 - y0) * nx) + uint64((iy - y0) * nx + r)
+
+
 @njit(**SERIAL)
-def _divergence(acc, dz, ring, fx, fy, iz, iy, g, beta):
-    """``dz = D-_z F_z`` (from the ring) and ``acc = dz + D-_x F_x (+ D-_y F_y)`` on the
-    non-halo points of row ``(iz, iy)``, each sum in the order of :func:`d_minus`."""
+def _divergence(acc, ring, fx, fy, iz, iy, g, beta):
+    """``acc = D-_z F_z + D-_x F_x (+ D-_y F_y)`` on the non-halo points of row ``(iz, iy)``."""
     nz, ny, nx, r, surface, z0, z1, y0, y1 = g
     bz, by, bx = beta
     m = len(bz)
-    n, plane = uint64(nx - 2 * r), uint64((y1 - y0) * nx)
-    row = uint64((iy - y0) * nx + r)
-    for q in range(n):
-        dz[q] = 0
-    for k in range(1, m + 1):
-        hi = uint64((iz + k - 1) % (2 * m)) * plane + row
-        lo = uint64((iz - k) % (2 * m)) * plane + row
-        c = bz[k - 1]
-        for q in range(n):
-            dz[q] += c * (ring[hi + q] - ring[lo + q])
-    yb = uint64((iy - y0 + m) * nx + r)
-    for q in range(n):
-        g_q = dz[q] + d_minus(fx, uint64(r) + q, uint64(1), bx)
-        if ny > 1:
-            g_q += d_minus(fy, yb + q, uint64(nx), by)
-        acc[q] = g_q
+    c0, plane = _ring_centre(iz, iy, g, m), uint64((y1 - y0) * nx)
+    yb, x0 = uint64((iy - y0 + m) * nx + r), uint64(r)
+    if ny > 1:
+        for q in range(uint64(nx - 2 * r)):
+            g_q = d_minus(ring, c0 + q, plane, bz) + d_minus(fx, x0 + q, uint64(1), bx)
+            acc[q] = g_q + d_minus(fy, yb + q, uint64(nx), by)
+    else:
+        for q in range(uint64(nx - 2 * r)):
+            acc[q] = d_minus(ring, c0 + q, plane, bz) + d_minus(fx, x0 + q, uint64(1), bx)
 
 
 @njit(**SERIAL)
-def _zeta_row(acc, dz, fx, fy, iz, iy, g, beta, mem, runs):
+def _zeta_row(acc, ring, fx, fy, iz, iy, g, beta, mem, runs):
     """Forward integer-point memory of row ``(iz, iy)``: ``zeta_a <- b_i zeta_a + a_i D-F_a``
     and ``acc += zeta_a`` for z, y, x in turn (``runs``: the x ranges where ``a_i != 0``)."""
     nz, ny, nx, r, surface, z0, z1, y0, y1 = g
@@ -256,8 +261,9 @@ def _zeta_row(acc, dz, fx, fy, iz, iy, g, beta, mem, runs):
     if mz[0].size > 1 and mz[4][iz] != 0:
         zf, a, b = mz[1].reshape(-1), mz[4][iz], mz[5][iz]
         s0 = uint64(((iz - mz[7][iz]) * ny + iy) * nx + r)
+        c0, plane = _ring_centre(iz, iy, g, m), uint64((y1 - y0) * nx)
         for q in range(n):
-            zf[s0 + q] = b * zf[s0 + q] + a * dz[q]
+            zf[s0 + q] = b * zf[s0 + q] + a * d_minus(ring, c0 + q, plane, beta[0])
             acc[q] += zf[s0 + q]
     if my[0].size > 1 and my[4][iy] != 0:
         zf, a, b = my[1].reshape(-1), my[4][iy], my[5][iy]
@@ -315,9 +321,9 @@ def _forward_rows(u, u_prev, u_next, wrho, b, beta, keep, mem, runs, surface, bo
     g = (nz, ny, nx, m, surface, box[0], box[1], box[2], box[3])
     uf, bf, pf, nf = u.reshape(-1), b.reshape(-1), u_prev.reshape(-1), u_next.reshape(-1)
     wf = wrho.reshape(-1)
-    ring = np.empty(2 * m * (box[3] - box[2]) * nx, u.dtype)
+    ring = np.empty(4 * m * (box[3] - box[2]) * nx, u.dtype)
     fy = np.zeros((box[3] - box[2] + 2 * m - 1) * nx if ny > 1 else 1, u.dtype)
-    fx, dz, acc = np.zeros(nx, u.dtype), np.empty(nx, u.dtype), np.empty(nx, u.dtype)
+    fx, acc = np.zeros(nx, u.dtype), np.empty(nx, u.dtype)
     fp_mode = flush_subnormals()
     ahead = box[0] - m
     for iz in range(box[0], box[1]):
@@ -328,8 +334,8 @@ def _forward_rows(u, u_prev, u_next, wrho, b, beta, keep, mem, runs, surface, bo
             _y_plane(False, uf, bf, fy, iz, g, beta[1], mem[1], None, uf)
         for iy in range(box[2], box[3]):
             _x_row(False, uf, bf, fx, iz, iy, g, beta[2], mem[2], runs[0], None, uf)
-            _divergence(acc, dz, ring, fx, fy, iz, iy, g, beta)
-            _zeta_row(acc, dz, fx, fy, iz, iy, g, beta, mem, runs[1])
+            _divergence(acc, ring, fx, fy, iz, iy, g, beta)
+            _zeta_row(acc, ring, fx, fy, iz, iy, g, beta, mem, runs[1])
             _update_row(uf, pf, nf, wf, acc, keep, iz, iy, g)
     restore_fp_mode(fp_mode)
 
@@ -374,9 +380,9 @@ def _adjoint_rows(q, q_next, wrho, b, beta, keep, mem, runs, surface, box, image
     g = (nz, ny, nx, m, surface, box[0], box[1], box[2], box[3])
     qf, bf, nf, wf = q.reshape(-1), b.reshape(-1), q_next.reshape(-1), wrho.reshape(-1)
     fu = fu.reshape(-1)
-    ring = np.empty(2 * m * (box[3] - box[2]) * nx, q.dtype)
+    ring = np.empty(4 * m * (box[3] - box[2]) * nx, q.dtype)
     fy = np.zeros((box[3] - box[2] + 2 * m - 1) * nx if ny > 1 else 1, q.dtype)
-    fx, dz, acc = np.zeros(nx, q.dtype), np.empty(nx, q.dtype), np.empty(nx, q.dtype)
+    fx, acc = np.zeros(nx, q.dtype), np.empty(nx, q.dtype)
     fp_mode = flush_subnormals()
     ahead, ahead2 = box[0] - m, box[0]
     for iz in range(box[0], box[1]):
@@ -391,7 +397,7 @@ def _adjoint_rows(q, q_next, wrho, b, beta, keep, mem, runs, surface, box, image
             _y_plane(True, qf, bf, fy, iz, g, beta[1], mem[1], images_y, fu)
         for iy in range(box[2], box[3]):
             _x_row(True, qf, bf, fx, iz, iy, g, beta[2], mem[2], runs[2], images_x, fu)
-            _divergence(acc, dz, ring, fx, fy, iz, iy, g, beta)
+            _divergence(acc, ring, fx, fy, iz, iy, g, beta)
             if image is not None:
                 _scatter_row(image, qf, fields, keep, iz, iy, g)
             _update_row(qf, nf, nf, wf, acc, keep, iz, iy, g)
