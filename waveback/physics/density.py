@@ -124,7 +124,12 @@ class DensityOperator:
             inside[r - 1 : shape[2] - r] = True
             x_runs = [x_runs[0] & inside, x_runs[1] & inside, x_runs[2] & inside]
             x_runs[1][r - 1] = False
-        self.runs = np.array([_runs(mask) for mask in x_runs], np.int64)
+        # The columns (counted from the first non-halo one) free of damping (and of x memory):
+        # there the update is fused (see density_kernels._row).
+        undamped = prop.keep[2][r : shape[2] - r] == 1
+        no_memory = undamped & ~x_runs[1][r : shape[2] - r] if x_runs[1].size > 1 else undamped
+        free = [_longest_run(no_memory), _longest_run(undamped)]
+        self.runs = np.array([_runs(mask) for mask in x_runs] + [free], np.int64)
 
     @property
     def buoyancy(self):
@@ -151,6 +156,7 @@ class DensityOperator:
     def step(self, u, u_prev, u_next, psi, zeta):
         """``u_next <- K (2u + w2 L u) - (2K - 1) u_prev`` with CPML memory ``psi``, ``zeta``
         (one fused sweep, :func:`waveback.physics.density_kernels.forward_step`)."""
+        u_prev = None if u_prev is u_next else u_prev  # in place: its own specialisation
         dk.forward_step(u, u_prev, u_next, self.wrho, self.b, *self.beta, *self.prop.keep, *psi,
                         *zeta, *self._constants())  # fmt: skip
 
@@ -162,7 +168,8 @@ class DensityOperator:
         ``flux_images`` (one padded field per axis) adds :math:`D^+_a u^n \\cdot F^\\dagger_a`,
         the buoyancy part of the density gradient (see :meth:`rho_gradient`).
         """
-        images = (None,) * 3 if flux_images is None else tuple(flux_images)
+        images = (self.prop.keep[0][:1].reshape(1, 1, 1),) * 3  # size 1: no flux images
+        images = images if flux_images is None else tuple(flux_images)
         fu = q if flux_images is None else fields[1]
         dk.adjoint_step(q, q_next, self.wrho, self.b, *self.beta, *self.prop.keep, *lpsi, *lzeta,
                         *self._constants(), image, fields, *images, fu)  # fmt: skip
@@ -261,6 +268,13 @@ def _runs(mask):
     runs = [(int(edges[i]), int(edges[i + 1])) for i in range(0, len(edges), 2)]
     assert len(runs) <= 2
     return runs + [(0, 0)] * (2 - len(runs))
+
+
+def _longest_run(mask):
+    """The longest run of True in a 1D mask as ``(start, stop)`` (``(0, 0)`` if none)."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
+    runs = [(int(edges[i]), int(edges[i + 1])) for i in range(0, len(edges), 2)]
+    return max(runs, key=lambda run: run[1] - run[0], default=(0, 0))
 
 
 def _along(profile, axis):

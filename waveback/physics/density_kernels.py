@@ -126,13 +126,13 @@ def _image_line(gf, uf, out, i0, o0, n, st, beta):
 # --- The flux lines of one axis (``g = (nz, ny, nx, r, surface, z0, z1, y0, y1)``). -----------
 
 
-@njit(**SERIAL)
+@njit(inline="always")
 def _line(adjoint, uf, bf, out, i0, o0, n, st, beta, mem, t, s0, image, own, fu):
     """``n`` fluxes along an axis whose profile index ``t`` is fixed on the line (z or y).
 
     ``mem = (psi, zeta, a_h, b_h, a_i, b_i, near, off)`` of the axis (``psi`` of size 1: no
-    CPML); ``s0`` the storage index of the first point. In the transpose, with ``image`` (or
-    None) and ``own``, also ``image += (D+ fu) F`` (``fu = u^n``).
+    CPML); ``s0`` the storage index of the first point. In the transpose, with ``own`` and an
+    ``image`` (size 1: none), also ``image += (D+ fu) F`` (``fu = u^n``).
     """
     cpml = mem[0].size > 1
     if not adjoint:
@@ -146,12 +146,11 @@ def _line(adjoint, uf, bf, out, i0, o0, n, st, beta, mem, t, s0, image, own, fu)
         _lmemory_line(out, o0, n, beta, zf, pf, mem[4], mem[2], mem[3], uint64(t), uint64(0),
                       s0, st)  # fmt: skip
     _buoyancy_line(bf, out, i0, o0, n, st)
-    if image is not None:
-        if own:
-            _image_line(image.reshape(-1), fu, out, i0, o0, n, st, beta)
+    if own and image.size > 1:
+        _image_line(image.reshape(-1), fu, out, i0, o0, n, st, beta)
 
 
-@njit(**SERIAL)
+@njit(inline="always")
 def _z_plane(adjoint, uf, bf, ring, j, g, beta, mem, image, fu):
     """The z fluxes of half plane ``j`` on the rows of the item, into ring slots ``j mod 2M``
     and ``j mod 2M + 2M`` (so that any ``2M`` consecutive half planes are contiguous).
@@ -179,7 +178,7 @@ def _z_plane(adjoint, uf, bf, ring, j, g, beta, mem, image, fu):
                 ring[o0 + twin + q] = 0
 
 
-@njit(**SERIAL)
+@njit(inline="always")
 def _y_plane(adjoint, uf, bf, fy, iz, g, beta, mem, image, fu):
     """The y fluxes of plane ``iz`` on half rows ``y0 - M .. y1 + M - 2`` into ``fy`` (3D);
     rows outside the flux range keep the zeros they were allocated with."""
@@ -195,7 +194,7 @@ def _y_plane(adjoint, uf, bf, fy, iz, g, beta, mem, image, fu):
         _line(adjoint, uf, bf, fy, i0, o0, n, sy, beta, mem, j, s0, image, own, fu)
 
 
-@njit(**SERIAL)
+@njit(inline="always")
 def _x_row(adjoint, uf, bf, fx, iz, iy, g, beta, mem, runs, image, fu):
     """The x fluxes of row ``(iz, iy)`` on half points ``r - 1 .. nx - r - 1`` into ``fx``;
     ``runs``: the x ranges of the half-point profile (forward) or of ``near`` (transpose)."""
@@ -218,7 +217,7 @@ def _x_row(adjoint, uf, bf, fx, iz, iy, g, beta, mem, runs, image, fu):
                 _lmemory_line(fx, t0, t1 - t0, beta, zf, pf, a_i, a_h, b_h, t0, one, s0, one)
     if adjoint:
         _buoyancy_line(bf, fx, row + x0, x0, n, one)
-        if image is not None:
+        if image.size > 1:
             _image_line(image.reshape(-1), fu, fx, row + x0, x0, n, one, beta)
 
 
@@ -234,24 +233,70 @@ def _ring_centre(iz, iy, g, m):
     return window * uint64((y1 - y0) * nx) + uint64((iy - y0) * nx + r)
 
 
-@njit(**SERIAL)
-def _divergence(acc, ring, fx, fy, iz, iy, g, beta):
-    """``acc = D-_z F_z + D-_x F_x (+ D-_y F_y)`` on the non-halo points of row ``(iz, iy)``."""
+@njit(inline="always")
+def _divergence(acc, ring, fx, fy, iz, iy, g, beta, q0, q1):
+    """``acc = D-_z F_z + D-_x F_x (+ D-_y F_y)`` on columns ``q0..q1`` of row ``(iz, iy)``
+    (counted from the first non-halo column)."""
     nz, ny, nx, r, surface, z0, z1, y0, y1 = g
     bz, by, bx = beta
     m = len(bz)
     c0, plane = _ring_centre(iz, iy, g, m), uint64((y1 - y0) * nx)
     yb, x0 = uint64((iy - y0 + m) * nx + r), uint64(r)
+    for q in range(uint64(q0), uint64(q1)):
+        g_q = d_minus(ring, c0 + q, plane, bz) + d_minus(fx, x0 + q, uint64(1), bx)
+        if ny > 1:
+            g_q += d_minus(fy, yb + q, uint64(nx), by)
+        acc[q] = g_q
+
+
+@njit(inline="always")
+def _fused_row(uf, pf, nf, wf, ring, fx, fy, iz, iy, g, beta, q0, q1):
+    """The undamped update ``u_next <- 2u + wrho L u - u_prev`` without memory terms on
+    columns ``q0..q1``: :func:`_divergence` and :func:`_update_row` with ``K = 1`` in one loop
+    (the same bits: ``1 x = x`` exactly)."""
+    nz, ny, nx, r, surface, z0, z1, y0, y1 = g
+    bz, by, bx = beta
+    m = len(bz)
+    c0, plane = _ring_centre(iz, iy, g, m), uint64((y1 - y0) * nx)
+    yb, x0 = uint64((iy - y0 + m) * nx + r), uint64(r)
+    base = uint64((iz * ny + iy) * nx + r)
     if ny > 1:
-        for q in range(uint64(nx - 2 * r)):
+        for q in range(uint64(q0), uint64(q1)):
             g_q = d_minus(ring, c0 + q, plane, bz) + d_minus(fx, x0 + q, uint64(1), bx)
-            acc[q] = g_q + d_minus(fy, yb + q, uint64(nx), by)
+            g_q += d_minus(fy, yb + q, uint64(nx), by)
+            i = base + q
+            nf[i] = (uf[i] + uf[i] + wf[i] * g_q) - pf[i]
     else:
-        for q in range(uint64(nx - 2 * r)):
-            acc[q] = d_minus(ring, c0 + q, plane, bz) + d_minus(fx, x0 + q, uint64(1), bx)
+        for q in range(uint64(q0), uint64(q1)):
+            g_q = d_minus(ring, c0 + q, plane, bz) + d_minus(fx, x0 + q, uint64(1), bx)
+            i = base + q
+            nf[i] = (uf[i] + uf[i] + wf[i] * g_q) - pf[i]
 
 
-@njit(**SERIAL)
+@njit(inline="always")
+def _row(uf, pf, nf, wf, acc, ring, fx, fy, iz, iy, g, beta, keep, mem, runs, adjoint):
+    """Divergence, memory and update of row ``(iz, iy)``: fused on the columns ``runs[3]``
+    free of damping and (forward) of x memory when the row has neither, else in steps."""
+    nz, ny, nx, r = g[0], g[1], g[2], g[3]
+    n = nx - 2 * r
+    k = 1 if adjoint else 0
+    c0, c1 = runs[3, k, 0], runs[3, k, 1]
+    free = keep[0][iz] * keep[1][iy] == 1
+    if not adjoint:
+        free = free and not (mem[0][0].size > 1 and mem[0][4][iz] != 0)
+        free = free and not (mem[1][0].size > 1 and mem[1][4][iy] != 0)
+    if not free:
+        c0, c1 = n, n
+    _divergence(acc, ring, fx, fy, iz, iy, g, beta, 0, c0)
+    _divergence(acc, ring, fx, fy, iz, iy, g, beta, c1, n)
+    if not adjoint:
+        _zeta_row(acc, ring, fx, fy, iz, iy, g, beta, mem, runs[1])
+    _update_row(uf, pf, nf, wf, acc, keep, iz, iy, g, 0, c0)
+    _update_row(uf, pf, nf, wf, acc, keep, iz, iy, g, c1, n)
+    _fused_row(uf, pf, nf, wf, ring, fx, fy, iz, iy, g, beta, c0, c1)
+
+
+@njit(inline="always")
 def _zeta_row(acc, ring, fx, fy, iz, iy, g, beta, mem, runs):
     """Forward integer-point memory of row ``(iz, iy)``: ``zeta_a <- b_i zeta_a + a_i D-F_a``
     and ``acc += zeta_a`` for z, y, x in turn (``runs``: the x ranges where ``a_i != 0``)."""
@@ -282,14 +327,14 @@ def _zeta_row(acc, ring, fx, fy, iz, iy, g, beta, mem, runs):
                 acc[t - uint64(r)] += zf[s]
 
 
-@njit(**SERIAL)
-def _update_row(uf, pf, nf, wf, acc, keep, iz, iy, g):
-    """``u_next <- K (2u + wrho acc) - (2K - 1) u_prev`` on the non-halo points of a row."""
+@njit(inline="always")
+def _update_row(uf, pf, nf, wf, acc, keep, iz, iy, g, q0, q1):
+    """``u_next <- K (2u + wrho acc) - (2K - 1) u_prev`` on columns ``q0..q1`` of a row."""
     nz, ny, nx, r = g[0], g[1], g[2], g[3]
     keep_z, keep_y, keep_x = keep
     kzy, one = keep_z[iz] * keep_y[iy], uf.dtype.type(1)
     base = uint64((iz * ny + iy) * nx + r)
-    for q in range(uint64(nx - 2 * r)):  # one branch-free form (K = 1 is exact in it)
+    for q in range(uint64(q0), uint64(q1)):  # one branch-free form (K = 1 is exact in it)
         i = base + q
         k = kzy * keep_x[uint64(r) + q]
         nf[i] = k * (uf[i] + uf[i] + wf[i] * acc[q]) - (k + k - one) * pf[i]
@@ -319,28 +364,28 @@ def _forward_rows(u, u_prev, u_next, wrho, b, beta, keep, mem, runs, surface, bo
     nz, ny, nx = u.shape
     m = len(beta[0])
     g = (nz, ny, nx, m, surface, box[0], box[1], box[2], box[3])
-    uf, bf, pf, nf = u.reshape(-1), b.reshape(-1), u_prev.reshape(-1), u_next.reshape(-1)
+    uf, bf, nf = u.reshape(-1), b.reshape(-1), u_next.reshape(-1)
+    pf = nf if u_prev is None else u_prev.reshape(-1)  # None: in place (one array to LLVM)
     wf = wrho.reshape(-1)
     ring = np.empty(4 * m * (box[3] - box[2]) * nx, u.dtype)
     fy = np.zeros((box[3] - box[2] + 2 * m - 1) * nx if ny > 1 else 1, u.dtype)
     fx, acc = np.zeros(nx, u.dtype), np.empty(nx, u.dtype)
+    none = np.zeros((1, 1, 1), u.dtype)  # no flux images
     fp_mode = flush_subnormals()
     ahead = box[0] - m
     for iz in range(box[0], box[1]):
         while ahead < iz + m:  # the z fluxes M - 1 half planes ahead of the rows
-            _z_plane(False, uf, bf, ring, ahead, g, beta[0], mem[0], None, uf)
+            _z_plane(False, uf, bf, ring, ahead, g, beta[0], mem[0], none, uf)
             ahead += 1
         if ny > 1:
-            _y_plane(False, uf, bf, fy, iz, g, beta[1], mem[1], None, uf)
+            _y_plane(False, uf, bf, fy, iz, g, beta[1], mem[1], none, uf)
         for iy in range(box[2], box[3]):
-            _x_row(False, uf, bf, fx, iz, iy, g, beta[2], mem[2], runs[0], None, uf)
-            _divergence(acc, ring, fx, fy, iz, iy, g, beta)
-            _zeta_row(acc, ring, fx, fy, iz, iy, g, beta, mem, runs[1])
-            _update_row(uf, pf, nf, wf, acc, keep, iz, iy, g)
+            _x_row(False, uf, bf, fx, iz, iy, g, beta[2], mem[2], runs[0], none, uf)
+            _row(uf, pf, nf, wf, acc, ring, fx, fy, iz, iy, g, beta, keep, mem, runs, False)
     restore_fp_mode(fp_mode)
 
 
-@njit(**SERIAL)
+@njit(inline="always")
 def _lzeta_plane(q, mem, runs, iz, g, along_z):
     """Transposed integer-point memory ``lzeta <- b_i lzeta + q`` (where ``a_i != 0``) on the
     item's rows of plane ``iz``: of z (``along_z``), else of y and x (``runs``: the x ranges
@@ -397,10 +442,9 @@ def _adjoint_rows(q, q_next, wrho, b, beta, keep, mem, runs, surface, box, image
             _y_plane(True, qf, bf, fy, iz, g, beta[1], mem[1], images_y, fu)
         for iy in range(box[2], box[3]):
             _x_row(True, qf, bf, fx, iz, iy, g, beta[2], mem[2], runs[2], images_x, fu)
-            _divergence(acc, ring, fx, fy, iz, iy, g, beta)
             if image is not None:
                 _scatter_row(image, qf, fields, keep, iz, iy, g)
-            _update_row(qf, nf, nf, wf, acc, keep, iz, iy, g)
+            _row(qf, nf, nf, wf, acc, ring, fx, fy, iz, iy, g, beta, keep, mem, runs, True)
     restore_fp_mode(fp_mode)
 
 
@@ -419,8 +463,11 @@ def forward_step(
     ``keep_*`` the sponge factors; ``psi_*``/``zeta_*`` the slab-packed memory (size 1: no CPML
     on that axis), ``ah*``/``bh*`` and ``ai*``/``bi*`` the half- and integer-point profiles,
     ``near_*`` the half points with transposed memory terms, ``off_*`` the storage offsets;
-    ``runs[0]``, ``runs[1]``, ``runs[2]`` the x ranges of ``ah != 0``, ``ai != 0`` and ``near``;
-    ``surface`` 1 under a free surface; ``boxes`` the work items. ``u_prev`` may be ``u_next``.
+    ``runs[0]``, ``runs[1]``, ``runs[2]`` the x ranges of ``ah != 0``, ``ai != 0`` and ``near``,
+    ``runs[3]`` the columns (from the first non-halo one) free of damping and x memory, and
+    free of damping;
+    ``surface`` 1 under a free surface; ``boxes`` the work items. ``u_prev=None`` updates
+    ``u_next`` in place (as in :func:`waveback.kernels.laplacian_step`, which see).
     """
     for item in prange(boxes.shape[0]):
         mem = (
@@ -442,7 +489,7 @@ def adjoint_step(
     """The exact transpose of :func:`forward_step` in ``q = w2 rho K lambda``: ``q_next`` holds
     :math:`q^{n+1}` on entry and :math:`q^{n-1}` on return; ``psi_*``/``zeta_*`` the transposed
     memory. With ``image`` and ``fields = (u^{n+1}, u^n, u^{n-1})`` adds ``q D``; with the
-    ``images_*`` (or None) adds ``(D+_a fu) F_a`` at the half points (``fu = u^n``).
+    ``images_*`` (size 1: none) adds ``(D+_a fu) F_a`` at the half points (``fu = u^n``).
     """
     for item in prange(boxes.shape[0]):
         mem = (
