@@ -66,7 +66,7 @@ def main():
     med = {name: statistics.median(t) for name, t in times.items()}
     print(
         f"{args.ndim}D {args.boundary} {args.what} nt={args.nt}: "
-        + ", ".join(f"{k} {v:.3f}s {['%.2f' % t for t in times[k]]}" for k, v in med.items())
+        + ", ".join(f"{k} {v:.3f}s {[round(t, 2) for t in times[k]]}" for k, v in med.items())
         + f" ratio {med['density'] / med['constant']:.2f} load {os.getloadavg()}"
     )
 

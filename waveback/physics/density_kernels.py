@@ -198,7 +198,7 @@ def _y_plane(adjoint, uf, bf, fy, iz, g, beta, mem, image, fu):
 def _x_row(adjoint, uf, bf, fx, iz, iy, g, beta, mem, runs, image, fu):
     """The x fluxes of row ``(iz, iy)`` on half points ``r - 1 .. nx - r - 1`` into ``fx``;
     ``runs``: the x ranges of the half-point profile (forward) or of ``near`` (transpose)."""
-    nz, ny, nx, r = g[0], g[1], g[2], g[3]
+    ny, nx, r = g[1], g[2], g[3]
     row, x0, one = uint64((iz * ny + iy) * nx), uint64(r - 1), uint64(1)
     n = uint64(nx - 2 * r + 1)
     if not adjoint:
@@ -277,7 +277,7 @@ def _fused_row(uf, pf, nf, wf, ring, fx, fy, iz, iy, g, beta, q0, q1):
 def _row(uf, pf, nf, wf, acc, ring, fx, fy, iz, iy, g, beta, keep, mem, runs, adjoint):
     """Divergence, memory and update of row ``(iz, iy)``: fused on the columns ``runs[3]``
     free of damping and (forward) of x memory when the row has neither, else in steps."""
-    nz, ny, nx, r = g[0], g[1], g[2], g[3]
+    nx, r = g[2], g[3]
     n = nx - 2 * r
     k = 1 if adjoint else 0
     c0, c1 = runs[3, k, 0], runs[3, k, 1]
@@ -330,7 +330,7 @@ def _zeta_row(acc, ring, fx, fy, iz, iy, g, beta, mem, runs):
 @njit(inline="always")
 def _update_row(uf, pf, nf, wf, acc, keep, iz, iy, g, q0, q1):
     """``u_next <- K (2u + wrho acc) - (2K - 1) u_prev`` on columns ``q0..q1`` of a row."""
-    nz, ny, nx, r = g[0], g[1], g[2], g[3]
+    ny, nx, r = g[1], g[2], g[3]
     keep_z, keep_y, keep_x = keep
     kzy, one = keep_z[iz] * keep_y[iy], uf.dtype.type(1)
     base = uint64((iz * ny + iy) * nx + r)
@@ -344,7 +344,7 @@ def _update_row(uf, pf, nf, wf, acc, keep, iz, iy, g, q0, q1):
 def _scatter_row(image, qf, fields, keep, iz, iy, g):
     """``image += q D``, ``D = u_next - 2K u + (2K - 1) u_prev`` on a row (the ``m`` and
     ``rho`` imaging condition, see :func:`waveback.kernels.scattering`)."""
-    nz, ny, nx, r = g[0], g[1], g[2], g[3]
+    ny, nx, r = g[1], g[2], g[3]
     gf, hn = image.reshape(-1), fields[0].reshape(-1)
     h, hp = fields[1].reshape(-1), fields[2].reshape(-1)
     kzy, one = keep[0][iz] * keep[1][iy], qf.dtype.type(1)
@@ -498,7 +498,8 @@ def adjoint_step(
             (psi_x, zeta_x, ahx, bhx, aix, bix, near_x, off_x),
         )
         _adjoint_rows(q, q_next, wrho, b, (bz, by, bx), (keep_z, keep_y, keep_x), mem, runs,
-                      surface, boxes[item], image, fields, images_z, images_y, images_x, fu)
+                      surface, boxes[item], image, fields, images_z, images_y, images_x,
+                      fu)  # fmt: skip
 
 
 @njit(**PARALLEL)
