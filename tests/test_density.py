@@ -2,11 +2,13 @@
 
 import itertools
 
+import numba
 import numpy as np
 import pytest
 
 import waveback as wb
 import waveback.verification.autodiff as ad
+from waveback.physics import kernels
 from waveback.physics.density import half_depth
 from waveback.physics.stencils import staggered_coefficients, staggered_critical_dt
 from waveback.verification.analytic import analytic_trace
@@ -296,3 +298,68 @@ def test_density_interface_reflects_with_the_impedance_coefficient():
     assert np.all(error(30.5 * h) < 0.02)  # measured 0.53 % .. 1.1 %
     # the test resolves the interface's position: half a cell off gives 4 % .. 11 %
     assert np.all(error(30.0 * h) > 0.03) and np.all(error(31.0 * h) > 0.03)
+
+
+def _partition_run(prop, boxes, nt=12):
+    """Forward steps, then transposed steps with both images, with work items ``boxes``."""
+    prop.boxes = boxes
+    rng = np.random.default_rng(0)
+    interior = prop.embed(rng.standard_normal(prop.model.shape))
+    state = prop.new_state()
+    state.u[...] = interior
+    fields = []
+    for n in range(nt):
+        prop.step(state, add=interior * np.float32(np.sin(n)))
+        fields.append(state.u.copy())
+    adj = prop.new_state()
+    adj.u[...] = interior
+    image = np.zeros(prop.shape, prop.model.dtype)
+    flux_images = [np.zeros(prop.shape, prop.model.dtype) for _ in range(3)]
+    for n in range(nt - 2, 0, -1):
+        triple = (fields[n + 1], fields[n], fields[n - 1])
+        prop.adjoint_step(adj, image=image, fields=triple, flux_images=flux_images)
+    return [state.u, *state.psi, *state.zeta, adj.u, *adj.psi, *adj.zeta, image, *flux_images]
+
+
+@pytest.mark.parametrize("ndim, boundary, free_surface",
+                         [(2, "cpml", False), (2, "cpml", True), (2, "sponge", False),
+                          (3, "cpml", False), (3, "sponge", True)])  # fmt: skip
+def test_steps_do_not_depend_on_the_work_partition_or_threads(ndim, boundary, free_surface):
+    # The fused kernels recompute the flux lines next to a work item's edge in each item that
+    # reads them; as long as no edge cuts a CPML memory range, every bit is the same.
+    shape = (30, 26) if ndim == 2 else (22, 20, 18)
+    rng = np.random.default_rng(3)
+    model = wb.Model(1500 + 500 * rng.random(shape), 10.0, space_order=8, nbl=6,
+                     boundary=boundary, free_surface=free_surface, dtype="float32",
+                     rho=1000 + 1500 * rng.random(shape))  # fmt: skip
+    prop = wb.Propagator(model, 1e-3)
+    split, r = (0 if ndim == 2 else 1), prop.halos
+    n = prop.shape[split]
+    whole = [(max(a, r[split]), min(b, n - r[split])) for a, b in prop.memory_regions[split]]
+    one = kernels.work_boxes(prop.shape, r[0], r[1], 1, whole=[(r[split], n - r[split])])
+    many = kernels.work_boxes(prop.shape, r[0], r[1], 4, tile=2, whole=whole)
+    assert len(one) == 1 and len(many) >= 3
+    reference = _partition_run(prop, one)
+    assert np.abs(reference[-4]).max() > 0 and np.abs(reference[-1]).max() > 0
+    for a, b in zip(reference, _partition_run(prop, many), strict=True):
+        assert np.array_equal(a, b)
+    threads = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        serial = _partition_run(prop, many)
+    finally:
+        numba.set_num_threads(threads)
+    for a, b in zip(reference, serial, strict=True):
+        assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("ndim", [2, 3])
+def test_cpml_memory_of_a_density_model_is_stored_on_the_slabs(ndim):
+    shape = (30, 26) if ndim == 2 else (22, 20, 18)
+    vp = np.full(shape, 2000.0)
+    model = wb.Model(vp, 10.0, space_order=8, nbl=6, rho=np.full(shape, 1000.0))
+    state = wb.Propagator(model, 1e-3).new_state()
+    plain = wb.Propagator(wb.Model(vp, 10.0, space_order=8, nbl=6), 1e-3).new_state()
+    for a, b in zip((*state.psi, *state.zeta), (*plain.psi, *plain.zeta), strict=True):
+        assert a.shape == b.shape
+    assert sum(a.size for a in state.psi) < model.ndim * state.u.size

@@ -88,9 +88,9 @@ class DensityOperator:
         vp = model.pad(model.vp.astype(np.float64)).reshape(shape)
         self.rho = rho
         self.wrho = (prop.dt**2 * vp**2 * rho).astype(dtype)
+        #: ``1/rho`` in the model's dtype; the kernels form ``B_a`` from it (:attr:`buoyancy`).
+        self.b = (1.0 / rho).astype(dtype)
         beta = staggered_coefficients(model.space_order)
-        buoy = 1.0 / rho
-        dummy = np.zeros((1, 1, 1), dtype)
         self.beta = [tuple(dtype.type(v) for v in beta)] * 3
         self.prof_h = [(np.zeros(1, dtype), np.zeros(1, dtype))] * 3
         self.prof_i = [(np.zeros(1, dtype), np.zeros(1, dtype))] * 3
@@ -98,16 +98,9 @@ class DensityOperator:
         ry = r if model.ndim == 3 else 0
         self.box = np.array([r, shape[0] - r, ry, shape[1] - ry, r, shape[2] - r], np.int64)
         self.flux_boxes = [None] * 3
-        self.buoyancy, self.fluxes = [dummy] * 3, [dummy] * 3
         for axis, ax3 in enumerate(self.axes):
             h, n = model.spacing[axis], shape[ax3]
             self.beta[ax3] = tuple(dtype.type(v / h) for v in beta)
-            half = np.zeros(shape)
-            inner = [slice(None)] * 3
-            inner[ax3] = slice(0, n - 1)
-            half[tuple(inner)] = 0.5 * (buoy[tuple(inner)] + np.roll(buoy, -1, ax3)[tuple(inner)])
-            self.buoyancy[ax3] = half.astype(dtype)
-            self.fluxes[ax3] = np.zeros(shape, dtype)
             box = self.box.copy()
             box[2 * ax3 : 2 * ax3 + 2] = (r if ax3 == 0 and model.free_surface else r - 1, n - r)
             self.flux_boxes[ax3] = box
@@ -121,18 +114,51 @@ class DensityOperator:
                 self.prof_h[ax3] = (a_h.astype(dtype), b_h.astype(dtype))
                 reach = np.convolve(a_i != 0, np.ones(2 * r), mode="full")[r : r + n] > 0
                 self.near[ax3] = reach | (a_h != 0)
-        self.dummy = dummy
+        if model.free_surface and model.boundary == "cpml":  # mirrored fluxes carry no memory
+            assert not self.prof_h[0][0][r : 2 * r].any()
+        # The x ranges of the half-point profile, the integer-point profile and ``near``,
+        # within the half points of the fluxes and the updated points.
+        x_runs = [self.prof_h[2][0] != 0, self.prof_i[2][0] != 0, self.near[2].copy()]
+        if x_runs[0].size > 1:
+            inside = np.zeros(shape[2], bool)
+            inside[r - 1 : shape[2] - r] = True
+            x_runs = [x_runs[0] & inside, x_runs[1] & inside, x_runs[2] & inside]
+            x_runs[1][r - 1] = False
+        # The columns (counted from the first non-halo one) free of damping (and of x memory):
+        # there the update is fused (see density_kernels._row).
+        undamped = prop.keep[2][r : shape[2] - r] == 1
+        no_memory = undamped & ~x_runs[1][r : shape[2] - r] if x_runs[1].size > 1 else undamped
+        free = [_longest_run(no_memory), _longest_run(undamped)]
+        self.runs = np.array([_runs(mask) for mask in x_runs] + [free], np.int64)
+
+    @property
+    def buoyancy(self):
+        """``B_a`` on the half points of each axis, as the kernels form it (model dtype):
+        ``(b[j] + b[j + 1]) / 2`` along the axis, 0 on the last point."""
+        out = [np.zeros((1, 1, 1), self.b.dtype)] * 3
+        half = self.b.dtype.type(0.5)
+        for ax in self.axes:
+            n = self.prop.shape[ax]
+            lo, up = [slice(None)] * 3, [slice(None)] * 3
+            lo[ax], up[ax] = slice(0, n - 1), slice(1, n)
+            out[ax] = np.zeros_like(self.b)
+            out[ax][tuple(lo)] = half * (self.b[tuple(lo)] + self.b[tuple(up)])
+        return out
 
     # --- The step and its transpose. ---------------------------------------------------------
 
+    def _constants(self):
+        """The kernels' arguments after the memory: profiles, ``near``, offsets, ranges."""
+        profiles = (*(p for ab in self.prof_h for p in ab), *(p for ab in self.prof_i for p in ab))
+        return (*profiles, *self.near, *self.prop.memory_offsets, self.runs,
+                int(self.prop.model.free_surface), self.prop.boxes)  # fmt: skip
+
     def step(self, u, u_prev, u_next, psi, zeta):
-        """``u_next <- K (2u + w2 L u) - (2K - 1) u_prev`` with CPML memory ``psi``, ``zeta``."""
-        for ax in self.axes:
-            a_h, b_h = self.prof_h[ax]
-            dk.flux(u, self.fluxes[ax], self.buoyancy[ax], psi[ax], a_h, b_h, self.beta[ax], ax,
-                    self.flux_boxes[ax])  # fmt: skip
-        self._mirror_flux(self.fluxes[0])
-        self._update(u, u_prev, u_next, zeta)
+        """``u_next <- K (2u + w2 L u) - (2K - 1) u_prev`` with CPML memory ``psi``, ``zeta``
+        (one fused sweep, :func:`waveback.physics.density_kernels.forward_step`)."""
+        u_prev = None if u_prev is u_next else u_prev  # in place: its own specialisation
+        dk.forward_step(u, u_prev, u_next, self.wrho, self.b, *self.beta, *self.prop.keep, *psi,
+                        *zeta, *self._constants())  # fmt: skip
 
     def adjoint_step(self, q, q_next, lpsi, lzeta, image=None, fields=None, flux_images=None):
         """The exact transpose of :meth:`step` in ``q = w2 rho K lambda``: ``q_next`` holds
@@ -140,30 +166,15 @@ class DensityOperator:
 
         With ``image`` and ``fields = (u^{n+1}, u^n, u^{n-1})`` adds :math:`q^n D^n`; with
         ``flux_images`` (one padded field per axis) adds :math:`D^+_a u^n \\cdot F^\\dagger_a`,
-        the buoyancy part of the density gradient (see :meth:`gradients`).
+        the buoyancy part of the density gradient (see :meth:`rho_gradient`).
         """
-        for ax in self.axes:
-            if lzeta[ax].size > 1:
-                a_i, b_i = self.prof_i[ax]
-                dk.zeta_adjoint(q, lzeta[ax], a_i, b_i, ax, self.box)
-        for ax in self.axes:
-            (a_h, b_h), (a_i, _) = self.prof_h[ax], self.prof_i[ax]
-            dk.flux_adjoint(q, self.fluxes[ax], self.buoyancy[ax], lpsi[ax], lzeta[ax], a_h, b_h,
-                            a_i, self.near[ax], self.beta[ax], ax, self.flux_boxes[ax])  # fmt: skip
-        self._mirror_flux(self.fluxes[0])
-        if image is not None:
-            dk.scatter_image(image, q, *fields, *self.prop.keep, self.box)
-        if flux_images is not None:
-            for ax in self.axes:
-                dk.flux_image(flux_images[ax], fields[1], self.fluxes[ax], self.beta[ax], ax,
-                              self.flux_boxes[ax])  # fmt: skip
-        self._update(q, q_next, q_next, (self.dummy,) * 3)
+        images = (self.prop.keep[0][:1].reshape(1, 1, 1),) * 3  # size 1: no flux images
+        images = images if flux_images is None else tuple(flux_images)
+        fu = q if flux_images is None else fields[1]
+        dk.adjoint_step(q, q_next, self.wrho, self.b, *self.beta, *self.prop.keep, *lpsi, *lzeta,
+                        *self._constants(), image, fields, *images, fu)  # fmt: skip
 
-    def _update(self, u, u_prev, u_next, zeta):
-        dk.update(
-            u, u_prev, u_next, self.wrho, *self.fluxes, *self.beta, *zeta,
-            *(p for ab in self.prof_i for p in ab), *self.prop.keep, self.box,
-        )  # fmt: skip
+    # --- Derivatives with respect to rho. ----------------------------------------------------
 
     def _mirror_flux(self, f):
         """Even mirror of the z flux about the free surface: ``F[j] = F[2r - 1 - j]``, j < r."""
@@ -171,7 +182,10 @@ class DensityOperator:
             r = self.prop.model.halo
             f[:r] = f[r : 2 * r][::-1]
 
-    # --- Derivatives with respect to rho. ----------------------------------------------------
+    def _pack(self, field, ax):
+        """A padded memory field in the slab storage of axis ``ax`` (see ``memory_regions``)."""
+        idx = np.concatenate([np.arange(a, b) for a, b in self.prop.memory_regions[ax]])
+        return np.take(field, idx, axis=ax)
 
     def buoyancy_perturbation(self, drho):
         """``dB_a`` at the half points of each axis for a padded ``drho`` (float64)."""
@@ -207,9 +221,10 @@ class DensityOperator:
             g = np.zeros(self.prop.shape)
             dk.difference(g, t, self.beta[ax], ax, self.box, False)
             if a_h.size > 1:
-                dpsi[ax] = s * _along(a_h.astype(np.float64), ax)
-                dzeta[ax] = g * _along(a_i.astype(np.float64), ax)
-                g = g + dzeta[ax]
+                dpsi[ax] = self._pack(s * _along(a_h.astype(np.float64), ax), ax)
+                dzeta_ax = g * _along(a_i.astype(np.float64), ax)
+                dzeta[ax] = self._pack(dzeta_ax, ax)
+                g = g + dzeta_ax
             add += g
         add *= self.wrho.astype(np.float64) * self.prop.sponge_field()
         return add, dpsi, dzeta
@@ -245,6 +260,21 @@ def half_depth(n_padded, pad_lo, pad_hi, halo, nbl):
         sel = (x > last) & (j <= n_padded - halo - 1)
         xi[sel] = (x[sel] - last) / nbl
     return np.minimum(xi, 1.0)
+
+
+def _runs(mask):
+    """The (at most two) runs of True in a 1D mask as ``[(start, stop), (start, stop)]``."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
+    runs = [(int(edges[i]), int(edges[i + 1])) for i in range(0, len(edges), 2)]
+    assert len(runs) <= 2
+    return runs + [(0, 0)] * (2 - len(runs))
+
+
+def _longest_run(mask):
+    """The longest run of True in a 1D mask as ``(start, stop)`` (``(0, 0)`` if none)."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
+    runs = [(int(edges[i]), int(edges[i + 1])) for i in range(0, len(edges), 2)]
+    return max(runs, key=lambda run: run[1] - run[0], default=(0, 0))
 
 
 def _along(profile, axis):

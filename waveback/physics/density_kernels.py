@@ -2,25 +2,38 @@
 
 The operator is :math:`L u = \\rho \\sum_a D^-_a F_a` with the flux :math:`F_a = B_a D^+_a u`
 (plus CPML memory) on the half points of axis ``a`` (see :mod:`waveback.physics.density`). On
-the padded grid ``(nz, ny, nx)`` (``ny = 1`` in 2D) a half-point field is stored like a
-wavefield: index ``j`` along its axis holds the value at ``j + 1/2``. With ``beta`` the
-staggered coefficients divided by ``h``:
+the padded grid ``(nz, ny, nx)`` (``ny = 1`` in 2D) index ``j`` of a half-point value along
+its axis is the point ``j + 1/2``. With ``beta`` the staggered coefficients divided by ``h``:
 
 * ``D+ u [j] = sum_k beta_k (u[j + k] - u[j + 1 - k])`` (integer to half points),
-* ``D- F [i] = sum_k beta_k (F[i + k - 1] - F[i - k])`` (half to integer), so ``D- = -(D+)^T``.
+* ``D- F [i] = sum_k beta_k (F[i + k - 1] - F[i - k])`` (half to integer), so ``D- = -(D+)^T``,
+* ``B_a[j] = (b[j] + b[j + 1]) / 2`` with ``b = 1 / rho``, formed on the fly from ``b``.
 
-One step is two sweeps: :func:`flux` (or :func:`flux_adjoint`) writes the fluxes of one axis
-on the half points of a box, then :func:`update` (the same for both directions) takes their
-divergence and advances the non-halo points. The flux arrays are scratch, zero outside the
-half points written (the halo invariant of :mod:`waveback.kernels`).
+Fluxes exist on the half points ``lo_a <= j < n_a - r`` of their axis (``lo = r - 1``, or ``r``
+for z under a free surface, where ``F_z[j] = F_z[2r - 1 - j]`` for ``j < r``: the even mirror)
+and on the non-halo points of the other axes; they are zero elsewhere.
 
-CPML memory (full padded size, touched only where the profile is non-zero):
+**One pass per step.** A work item ``(z0, z1, y0, y1)`` sweeps its rows plane by plane. The z
+fluxes of the ``2M`` half planes a row's ``D-_z`` reads live in a ring buffer (slots ``j mod
+2M``), each computed once, ``M - 1`` planes ahead of the row sweep; the y fluxes of a plane
+(3D) go to a plane buffer and the x fluxes of a row to a row buffer, then the row is updated.
+Nothing of grid size is written but ``u_next`` and the CPML memory. The ``2M - 1`` flux lines
+just outside an item along its split axis are recomputed by each item that reads them (the same
+arithmetic, so the same bits); memory recursions, images and updates belong to one item each.
+That is race-free and independent of the partition because no item edge cuts a CPML memory
+range (``work_boxes(..., whole=...)``): the recomputed lines hold no memory terms.
+
+CPML memory, slab-packed as in :mod:`waveback.physics.cpml_kernels` (padded index ``t`` of an
+axis at storage index ``t - off[t]``):
 
 * forward: ``psi <- b_h psi + a_h B D+u`` and ``F = B D+u + psi`` (half points); then
   ``zeta <- b_i zeta + a_i D-F`` and ``L u = rho sum_a (D-F_a + zeta_a)`` (integer points);
 * transpose, in the adjoint variable ``q = w2 rho K lambda``: ``lzeta <- b_i lzeta + q``
-  (:func:`zeta_adjoint`), then ``H = D+(q + a_i lzeta)``, ``lpsi <- b_h lpsi - H`` and
-  ``F = B (H - a_h lpsi)`` (:func:`flux_adjoint`), then the update without memory.
+  (``2M`` planes ahead of the rows along z, before the plane's or row's fluxes along y and x),
+  then ``H = D+(q + a_i lzeta)``, ``lpsi <- b_h lpsi - H`` and ``F = B (H - a_h lpsi)``, then
+  the update without memory (the interior update is its own transpose in ``q``).
+
+Flat indices are unsigned (:mod:`waveback.kernels`); row kernels flush subnormals.
 """
 
 from __future__ import annotations
@@ -28,7 +41,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange, uint64
 
-from .kernels import PARALLEL, flush_subnormals, restore_fp_mode
+from .kernels import PARALLEL, SERIAL, flush_subnormals, restore_fp_mode
 
 
 @njit(inline="always")
@@ -49,154 +62,451 @@ def d_minus(f, i, st, beta):
     return acc
 
 
-@njit(inline="always")
-def _stride(shape, axis):
-    return uint64(shape[1] * shape[2]) if axis == 0 else uint64(shape[2] if axis == 1 else 1)
+# --- Lines of fluxes: n points from flat index i0 (u, b) into out[o0:], stride st. ------------
 
 
 @njit(inline="always")
-def _coord(iz, iy, ix, axis):
-    return iz if axis == 0 else (iy if axis == 1 else ix)
+def _flux_line(uf, bf, out, i0, o0, n, st, beta):
+    """Forward: ``out = B D+u`` with ``B = (b[i] + b[i + st]) / 2``."""
+    half = bf.dtype.type(0.5)
+    for q in range(n):
+        i = i0 + q
+        out[o0 + q] = half * (bf[i] + bf[i + st]) * d_plus(uf, i, st, beta)
 
 
-@njit(**PARALLEL)
-def flux(u, f, buoy, psi, a, b, beta, axis, box):
-    """Forward flux of one axis on the half points of ``box = (z0, z1, y0, y1, x0, x1)``.
+@njit(inline="always")
+def _psi_line(pf, s0, out, o0, n, a, b, t0, dt):
+    """Forward memory: ``psi <- b psi + a F``, ``F <- F + psi`` (profile index ``t0 + q dt``)."""
+    for q in range(n):
+        t, s = t0 + q * dt, s0 + q
+        pf[s] = b[t] * pf[s] + a[t] * out[o0 + q]
+        out[o0 + q] += pf[s]
 
-    ``f = B D+u + psi`` with ``psi <- b psi + a B D+u`` where the half-point profile ``a`` is
-    non-zero (``psi`` of size 1: no CPML on this axis).
+
+@njit(inline="always")
+def _dplus_line(qf, out, i0, o0, n, st, beta):
+    """Transpose, first part: ``out = D+q``."""
+    for q in range(n):
+        out[o0 + q] = d_plus(qf, i0 + q, st, beta)
+
+
+@njit(inline="always")
+def _lmemory_line(out, o0, n, beta, zf, pf, a_i, a_h, b_h, t0, dt, s0, ss):
+    """Transposed memory: ``H += D+(a_i lzeta)``; ``lpsi <- b_h lpsi - H``, ``H -= a_h lpsi``
+    where ``a_h != 0`` (profile index ``t0 + q dt``, storage index ``s0 + q``, stride ``ss``)."""
+    for q in range(n):
+        t, s = t0 + q * dt, s0 + q
+        h = out[o0 + q]
+        for k in range(1, len(beta) + 1):
+            hi, lo = s + uint64(k) * ss, s - uint64(k - 1) * ss
+            h += beta[k - 1] * (a_i[t + uint64(k)] * zf[hi] - a_i[t - uint64(k - 1)] * zf[lo])
+        if a_h[t] != 0:
+            pf[s] = b_h[t] * pf[s] - h
+            h -= a_h[t] * pf[s]
+        out[o0 + q] = h
+
+
+@njit(inline="always")
+def _buoyancy_line(bf, out, i0, o0, n, st):
+    """Transpose, last part: ``out <- B out``."""
+    half = bf.dtype.type(0.5)
+    for q in range(n):
+        i = i0 + q
+        out[o0 + q] *= half * (bf[i] + bf[i + st])
+
+
+@njit(inline="always")
+def _image_line(gf, uf, out, i0, o0, n, st, beta):
+    """``image += (D+ u) F`` (the buoyancy part of the density gradient)."""
+    for q in range(n):
+        i = i0 + q
+        gf[i] += d_plus(uf, i, st, beta) * out[o0 + q]
+
+
+# --- The flux lines of one axis (``g = (nz, ny, nx, r, surface, z0, z1, y0, y1)``). -----------
+
+
+@njit(inline="always")
+def _line(adjoint, uf, bf, out, i0, o0, n, st, beta, mem, t, s0, image, own, fu):
+    """``n`` fluxes along an axis whose profile index ``t`` is fixed on the line (z or y).
+
+    ``mem = (psi, zeta, a_h, b_h, a_i, b_i, near, off)`` of the axis (``psi`` of size 1: no
+    CPML); ``s0`` the storage index of the first point. In the transpose, with ``own`` and an
+    ``image`` (size 1: none), also ``image += (D+ fu) F`` (``fu = u^n``).
     """
+    cpml = mem[0].size > 1
+    if not adjoint:
+        _flux_line(uf, bf, out, i0, o0, n, st, beta)
+        if cpml and mem[2][t] != 0:
+            _psi_line(mem[0].reshape(-1), s0, out, o0, n, mem[2], mem[3], uint64(t), uint64(0))
+        return
+    _dplus_line(uf, out, i0, o0, n, st, beta)
+    if cpml and mem[6][t]:
+        pf, zf = mem[0].reshape(-1), mem[1].reshape(-1)
+        _lmemory_line(out, o0, n, beta, zf, pf, mem[4], mem[2], mem[3], uint64(t), uint64(0),
+                      s0, st)  # fmt: skip
+    _buoyancy_line(bf, out, i0, o0, n, st)
+    if own and image.size > 1:
+        _image_line(image.reshape(-1), fu, out, i0, o0, n, st, beta)
+
+
+@njit(inline="always")
+def _z_plane(adjoint, uf, bf, ring, j, g, beta, mem, image, fu):
+    """The z fluxes of half plane ``j`` on the rows of the item, into ring slots ``j mod 2M``
+    and ``j mod 2M + 2M`` (so that any ``2M`` consecutive half planes are contiguous).
+
+    Under a free surface a half plane above it takes the flux of its mirror ``2r - 1 - j``
+    (recomputed: that plane holds no memory); the item owning ``j`` images it.
+    """
+    nz, ny, nx, r, surface, z0, z1, y0, y1 = g
+    lo = r if surface else r - 1
+    src = 2 * r - 1 - j if surface and j < r else j
+    own = (j >= z0 or z0 == r) and j < z1 and j >= lo
+    n, plane, sz = uint64(nx - 2 * r), uint64((y1 - y0) * nx), uint64(ny * nx)
+    slot, twin = uint64(j % (2 * len(beta))), uint64(2 * len(beta)) * plane
+    for iy in range(y0, y1):
+        o0 = slot * plane + uint64((iy - y0) * nx + r)
+        if lo <= src < nz - r:
+            i0 = uint64((src * ny + iy) * nx + r)
+            s0 = uint64(((src - mem[7][src]) * ny + iy) * nx + r) if mem[0].size > 1 else i0
+            _line(adjoint, uf, bf, ring, i0, o0, n, sz, beta, mem, src, s0, image, own, fu)
+            for q in range(n):
+                ring[o0 + twin + q] = ring[o0 + q]
+        else:
+            for q in range(n):
+                ring[o0 + q] = 0
+                ring[o0 + twin + q] = 0
+
+
+@njit(inline="always")
+def _y_plane(adjoint, uf, bf, fy, iz, g, beta, mem, image, fu):
+    """The y fluxes of plane ``iz`` on half rows ``y0 - M .. y1 + M - 2`` into ``fy`` (3D);
+    rows outside the flux range keep the zeros they were allocated with."""
+    nz, ny, nx, r, surface, z0, z1, y0, y1 = g
+    m = len(beta)
+    n, sy = uint64(nx - 2 * r), uint64(nx)
+    nys = mem[0].shape[1]
+    for j in range(max(y0 - m, r - 1), min(y1 + m - 1, ny - r)):
+        o0 = uint64((j - y0 + m) * nx + r)
+        i0 = uint64((iz * ny + j) * nx + r)
+        s0 = uint64((iz * nys + j - mem[7][j]) * nx + r) if mem[0].size > 1 else i0
+        own = (j >= y0 or y0 == r) and j < y1
+        _line(adjoint, uf, bf, fy, i0, o0, n, sy, beta, mem, j, s0, image, own, fu)
+
+
+@njit(inline="always")
+def _x_row(adjoint, uf, bf, fx, iz, iy, g, beta, mem, runs, image, fu):
+    """The x fluxes of row ``(iz, iy)`` on half points ``r - 1 .. nx - r - 1`` into ``fx``;
+    ``runs``: the x ranges of the half-point profile (forward) or of ``near`` (transpose)."""
+    ny, nx, r = g[1], g[2], g[3]
+    row, x0, one = uint64((iz * ny + iy) * nx), uint64(r - 1), uint64(1)
+    n = uint64(nx - 2 * r + 1)
+    if not adjoint:
+        _flux_line(uf, bf, fx, row + x0, x0, n, one, beta)
+    else:
+        _dplus_line(uf, fx, row + x0, x0, n, one, beta)
+    if mem[0].size > 1:
+        pf, zf, a_h, b_h, a_i, off = mem[0].reshape(-1), mem[1].reshape(-1), *mem[2:5], mem[7]
+        srow = uint64((iz * ny + iy) * mem[0].shape[2])
+        for run in range(runs.shape[0]):
+            t0, t1 = uint64(runs[run, 0]), uint64(runs[run, 1])
+            s0 = srow + t0 - uint64(off[t0])
+            if not adjoint:
+                _psi_line(pf, s0, fx, t0, t1 - t0, a_h, b_h, t0, one)
+            else:
+                _lmemory_line(fx, t0, t1 - t0, beta, zf, pf, a_i, a_h, b_h, t0, one, s0, one)
+    if adjoint:
+        _buoyancy_line(bf, fx, row + x0, x0, n, one)
+        if image.size > 1:
+            _image_line(image.reshape(-1), fu, fx, row + x0, x0, n, one, beta)
+
+
+# --- The divergence of a row and its update. --------------------------------------------------
+
+
+@njit(inline="always")
+def _ring_centre(iz, iy, g, m):
+    """Flat ring index of half plane ``iz`` at the first non-halo point of row ``iy``, in the
+    window of slots where half planes ``iz - M .. iz + M - 1`` lie in order."""
+    nz, ny, nx, r, surface, z0, z1, y0, y1 = g
+    window = uint64((iz - m) % (2 * m) + m)
+    return window * uint64((y1 - y0) * nx) + uint64((iy - y0) * nx + r)
+
+
+@njit(inline="always")
+def _divergence(acc, ring, fx, fy, iz, iy, g, beta, q0, q1):
+    """``acc = D-_z F_z + D-_x F_x (+ D-_y F_y)`` on columns ``q0..q1`` of row ``(iz, iy)``
+    (counted from the first non-halo column)."""
+    nz, ny, nx, r, surface, z0, z1, y0, y1 = g
+    bz, by, bx = beta
+    m = len(bz)
+    c0, plane = _ring_centre(iz, iy, g, m), uint64((y1 - y0) * nx)
+    yb, x0 = uint64((iy - y0 + m) * nx + r), uint64(r)
+    for q in range(uint64(q0), uint64(q1)):
+        g_q = d_minus(ring, c0 + q, plane, bz) + d_minus(fx, x0 + q, uint64(1), bx)
+        if ny > 1:
+            g_q += d_minus(fy, yb + q, uint64(nx), by)
+        acc[q] = g_q
+
+
+@njit(inline="always")
+def _fused_row(uf, pf, nf, wf, ring, fx, fy, iz, iy, g, beta, q0, q1):
+    """The undamped update ``u_next <- 2u + wrho L u - u_prev`` without memory terms on
+    columns ``q0..q1``: :func:`_divergence` and :func:`_update_row` with ``K = 1`` in one loop
+    (the same bits: ``1 x = x`` exactly)."""
+    nz, ny, nx, r, surface, z0, z1, y0, y1 = g
+    bz, by, bx = beta
+    m = len(bz)
+    c0, plane = _ring_centre(iz, iy, g, m), uint64((y1 - y0) * nx)
+    yb, x0 = uint64((iy - y0 + m) * nx + r), uint64(r)
+    base = uint64((iz * ny + iy) * nx + r)
+    if ny > 1:
+        for q in range(uint64(q0), uint64(q1)):
+            g_q = d_minus(ring, c0 + q, plane, bz) + d_minus(fx, x0 + q, uint64(1), bx)
+            g_q += d_minus(fy, yb + q, uint64(nx), by)
+            i = base + q
+            nf[i] = (uf[i] + uf[i] + wf[i] * g_q) - pf[i]
+    else:
+        for q in range(uint64(q0), uint64(q1)):
+            g_q = d_minus(ring, c0 + q, plane, bz) + d_minus(fx, x0 + q, uint64(1), bx)
+            i = base + q
+            nf[i] = (uf[i] + uf[i] + wf[i] * g_q) - pf[i]
+
+
+@njit(inline="always")
+def _row(uf, pf, nf, wf, acc, ring, fx, fy, iz, iy, g, beta, keep, mem, runs, adjoint):
+    """Divergence, memory and update of row ``(iz, iy)``: fused on the columns ``runs[3]``
+    free of damping and (forward) of x memory when the row has neither, else in steps."""
+    nx, r = g[2], g[3]
+    n = nx - 2 * r
+    k = 1 if adjoint else 0
+    c0, c1 = runs[3, k, 0], runs[3, k, 1]
+    free = keep[0][iz] * keep[1][iy] == 1
+    if not adjoint:
+        free = free and not (mem[0][0].size > 1 and mem[0][4][iz] != 0)
+        free = free and not (mem[1][0].size > 1 and mem[1][4][iy] != 0)
+    if not free:
+        c0, c1 = n, n
+    _divergence(acc, ring, fx, fy, iz, iy, g, beta, 0, c0)
+    _divergence(acc, ring, fx, fy, iz, iy, g, beta, c1, n)
+    if not adjoint:
+        _zeta_row(acc, ring, fx, fy, iz, iy, g, beta, mem, runs[1])
+    _update_row(uf, pf, nf, wf, acc, keep, iz, iy, g, 0, c0)
+    _update_row(uf, pf, nf, wf, acc, keep, iz, iy, g, c1, n)
+    _fused_row(uf, pf, nf, wf, ring, fx, fy, iz, iy, g, beta, c0, c1)
+
+
+@njit(inline="always")
+def _zeta_row(acc, ring, fx, fy, iz, iy, g, beta, mem, runs):
+    """Forward integer-point memory of row ``(iz, iy)``: ``zeta_a <- b_i zeta_a + a_i D-F_a``
+    and ``acc += zeta_a`` for z, y, x in turn (``runs``: the x ranges where ``a_i != 0``)."""
+    nz, ny, nx, r, surface, z0, z1, y0, y1 = g
+    (mz, my, mx), m = mem, len(beta[0])
+    n = uint64(nx - 2 * r)
+    if mz[0].size > 1 and mz[4][iz] != 0:
+        zf, a, b = mz[1].reshape(-1), mz[4][iz], mz[5][iz]
+        s0 = uint64(((iz - mz[7][iz]) * ny + iy) * nx + r)
+        c0, plane = _ring_centre(iz, iy, g, m), uint64((y1 - y0) * nx)
+        for q in range(n):
+            zf[s0 + q] = b * zf[s0 + q] + a * d_minus(ring, c0 + q, plane, beta[0])
+            acc[q] += zf[s0 + q]
+    if my[0].size > 1 and my[4][iy] != 0:
+        zf, a, b = my[1].reshape(-1), my[4][iy], my[5][iy]
+        s0 = uint64((iz * my[1].shape[1] + iy - my[7][iy]) * nx + r)
+        yb = uint64((iy - y0 + m) * nx + r)
+        for q in range(n):
+            zf[s0 + q] = b * zf[s0 + q] + a * d_minus(fy, yb + q, uint64(nx), beta[1])
+            acc[q] += zf[s0 + q]
+    if mx[0].size > 1:
+        zf, a, b = mx[1].reshape(-1), mx[4], mx[5]
+        srow = uint64((iz * ny + iy) * mx[1].shape[2])
+        for run in range(runs.shape[0]):
+            for t in range(uint64(runs[run, 0]), uint64(runs[run, 1])):
+                s = srow + t - uint64(mx[7][t])
+                zf[s] = b[t] * zf[s] + a[t] * d_minus(fx, t, uint64(1), beta[2])
+                acc[t - uint64(r)] += zf[s]
+
+
+@njit(inline="always")
+def _update_row(uf, pf, nf, wf, acc, keep, iz, iy, g, q0, q1):
+    """``u_next <- K (2u + wrho acc) - (2K - 1) u_prev`` on columns ``q0..q1`` of a row."""
+    ny, nx, r = g[1], g[2], g[3]
+    keep_z, keep_y, keep_x = keep
+    kzy, one = keep_z[iz] * keep_y[iy], uf.dtype.type(1)
+    base = uint64((iz * ny + iy) * nx + r)
+    for q in range(uint64(q0), uint64(q1)):  # one branch-free form (K = 1 is exact in it)
+        i = base + q
+        k = kzy * keep_x[uint64(r) + q]
+        nf[i] = k * (uf[i] + uf[i] + wf[i] * acc[q]) - (k + k - one) * pf[i]
+
+
+@njit(**SERIAL)
+def _scatter_row(image, qf, fields, keep, iz, iy, g):
+    """``image += q D``, ``D = u_next - 2K u + (2K - 1) u_prev`` on a row (the ``m`` and
+    ``rho`` imaging condition, see :func:`waveback.kernels.scattering`)."""
+    ny, nx, r = g[1], g[2], g[3]
+    gf, hn = image.reshape(-1), fields[0].reshape(-1)
+    h, hp = fields[1].reshape(-1), fields[2].reshape(-1)
+    kzy, one = keep[0][iz] * keep[1][iy], qf.dtype.type(1)
+    base = uint64((iz * ny + iy) * nx + r)
+    for q in range(uint64(nx - 2 * r)):
+        i = base + q
+        k2 = (kzy + kzy) * keep[2][uint64(r) + q]
+        gf[i] += qf[i] * (hn[i] - k2 * h[i] + (k2 - one) * hp[i])
+
+
+# --- The sweeps of one work item, forward and transposed. --------------------------------------
+
+
+@njit(**SERIAL)
+def _forward_rows(u, u_prev, u_next, wrho, b, beta, keep, mem, runs, surface, box):
+    """The forward step on the rows of work item ``box = (z0, z1, y0, y1)``."""
     nz, ny, nx = u.shape
-    st = _stride(u.shape, axis)
-    uf, ff, bf, pf = u.reshape(-1), f.reshape(-1), buoy.reshape(-1), psi.reshape(-1)
-    cpml = psi.size > 1
-    for iz in prange(box[0], box[1]):
-        fp_mode = flush_subnormals()
+    m = len(beta[0])
+    g = (nz, ny, nx, m, surface, box[0], box[1], box[2], box[3])
+    uf, bf, nf = u.reshape(-1), b.reshape(-1), u_next.reshape(-1)
+    pf = nf if u_prev is None else u_prev.reshape(-1)  # None: in place (one array to LLVM)
+    wf = wrho.reshape(-1)
+    ring = np.empty(4 * m * (box[3] - box[2]) * nx, u.dtype)
+    fy = np.zeros((box[3] - box[2] + 2 * m - 1) * nx if ny > 1 else 1, u.dtype)
+    fx, acc = np.zeros(nx, u.dtype), np.empty(nx, u.dtype)
+    none = np.zeros((1, 1, 1), u.dtype)  # no flux images
+    fp_mode = flush_subnormals()
+    ahead = box[0] - m
+    for iz in range(box[0], box[1]):
+        while ahead < iz + m:  # the z fluxes M - 1 half planes ahead of the rows
+            _z_plane(False, uf, bf, ring, ahead, g, beta[0], mem[0], none, uf)
+            ahead += 1
+        if ny > 1:
+            _y_plane(False, uf, bf, fy, iz, g, beta[1], mem[1], none, uf)
         for iy in range(box[2], box[3]):
-            base = uint64((iz * ny + iy) * nx)
-            for ix in range(box[4], box[5]):
-                i = base + uint64(ix)
-                ff[i] = bf[i] * d_plus(uf, i, st, beta)
-            if cpml:
-                for ix in range(box[4], box[5]):
-                    t = _coord(iz, iy, ix, axis)
-                    if a[t] != 0:
-                        i = base + uint64(ix)
-                        pf[i] = b[t] * pf[i] + a[t] * ff[i]
-                        ff[i] += pf[i]
-        restore_fp_mode(fp_mode)
+            _x_row(False, uf, bf, fx, iz, iy, g, beta[2], mem[2], runs[0], none, uf)
+            _row(uf, pf, nf, wf, acc, ring, fx, fy, iz, iy, g, beta, keep, mem, runs, False)
+    restore_fp_mode(fp_mode)
 
 
-@njit(**PARALLEL)
-def zeta_adjoint(q, lzeta, a, b, axis, box):
-    """Transpose of the ``zeta`` recursion: ``lzeta <- b lzeta + q`` where ``a != 0``."""
-    for iz in prange(box[0], box[1]):
-        for iy in range(box[2], box[3]):
-            for ix in range(box[4], box[5]):
-                t = _coord(iz, iy, ix, axis)
-                if a[t] != 0:
-                    lzeta[iz, iy, ix] = b[t] * lzeta[iz, iy, ix] + q[iz, iy, ix]
+@njit(inline="always")
+def _lzeta_plane(q, mem, runs, iz, g, along_z):
+    """Transposed integer-point memory ``lzeta <- b_i lzeta + q`` (where ``a_i != 0``) on the
+    item's rows of plane ``iz``: of z (``along_z``), else of y and x (``runs``: the x ranges
+    of ``a_i``)."""
+    nz, ny, nx, r, surface, z0, z1, y0, y1 = g
+    qf, n = q.reshape(-1), uint64(nx - 2 * r)
+    mz, my, mx = mem
+    for iy in range(y0, y1):
+        i0 = uint64((iz * ny + iy) * nx + r)
+        if along_z:
+            if mz[0].size > 1 and mz[4][iz] != 0:
+                zf, b = mz[1].reshape(-1), mz[5][iz]
+                s0 = uint64(((iz - mz[7][iz]) * ny + iy) * nx + r)
+                for k in range(n):
+                    zf[s0 + k] = b * zf[s0 + k] + qf[i0 + k]
+            continue
+        if my[0].size > 1 and my[4][iy] != 0:
+            zf, b = my[1].reshape(-1), my[5][iy]
+            s0 = uint64((iz * my[1].shape[1] + iy - my[7][iy]) * nx + r)
+            for k in range(n):
+                zf[s0 + k] = b * zf[s0 + k] + qf[i0 + k]
+        if mx[0].size > 1:
+            zf, b = mx[1].reshape(-1), mx[5]
+            srow, row = uint64((iz * ny + iy) * mx[1].shape[2]), uint64((iz * ny + iy) * nx)
+            for run in range(runs.shape[0]):
+                for t in range(uint64(runs[run, 0]), uint64(runs[run, 1])):
+                    s = srow + t - uint64(mx[7][t])
+                    zf[s] = b[t] * zf[s] + qf[row + t]
 
 
-@njit(**PARALLEL)
-def flux_adjoint(q, f, buoy, lpsi, lzeta, a_h, b_h, a_i, near, beta, axis, box):
-    """Transposed flux of one axis on the half points of ``box``.
-
-    ``H = D+(q + a_i lzeta)``, ``lpsi <- b_h lpsi - H`` where ``a_h != 0``, and
-    ``f = B (H - a_h lpsi)``. ``near`` marks the half points whose stencil reaches a non-zero
-    ``a_i`` or where ``a_h`` is non-zero (the only ones with memory terms).
-    """
+@njit(**SERIAL)
+def _adjoint_rows(q, q_next, wrho, b, beta, keep, mem, runs, surface, box, image, fields,
+                  images_z, images_y, images_x, fu):  # fmt: skip
+    """The transposed step on the rows of work item ``box`` (see :func:`adjoint_step`)."""
     nz, ny, nx = q.shape
-    st = _stride(q.shape, axis)
-    qf, ff, bf = q.reshape(-1), f.reshape(-1), buoy.reshape(-1)
-    pf, zf = lpsi.reshape(-1), lzeta.reshape(-1)
-    cpml = lpsi.size > 1
-    for iz in prange(box[0], box[1]):
-        fp_mode = flush_subnormals()
+    m = len(beta[0])
+    g = (nz, ny, nx, m, surface, box[0], box[1], box[2], box[3])
+    qf, bf, nf, wf = q.reshape(-1), b.reshape(-1), q_next.reshape(-1), wrho.reshape(-1)
+    fu = fu.reshape(-1)
+    ring = np.empty(4 * m * (box[3] - box[2]) * nx, q.dtype)
+    fy = np.zeros((box[3] - box[2] + 2 * m - 1) * nx if ny > 1 else 1, q.dtype)
+    fx, acc = np.zeros(nx, q.dtype), np.empty(nx, q.dtype)
+    fp_mode = flush_subnormals()
+    ahead, ahead2 = box[0] - m, box[0]
+    for iz in range(box[0], box[1]):
+        while ahead2 < box[1] and ahead2 < iz + 2 * m:  # lzeta_z 2M planes ahead
+            _lzeta_plane(q, mem, runs[1], ahead2, g, True)
+            ahead2 += 1
+        while ahead < iz + m:  # the z fluxes M - 1 half planes ahead of the rows
+            _z_plane(True, qf, bf, ring, ahead, g, beta[0], mem[0], images_z, fu)
+            ahead += 1
+        _lzeta_plane(q, mem, runs[1], iz, g, False)
+        if ny > 1:
+            _y_plane(True, qf, bf, fy, iz, g, beta[1], mem[1], images_y, fu)
         for iy in range(box[2], box[3]):
-            base = uint64((iz * ny + iy) * nx)
-            for ix in range(box[4], box[5]):
-                i = base + uint64(ix)
-                ff[i] = d_plus(qf, i, st, beta)
-            if cpml:
-                for ix in range(box[4], box[5]):
-                    t = _coord(iz, iy, ix, axis)
-                    if near[t]:
-                        i, tu = base + uint64(ix), uint64(t)
-                        h = ff[i]
-                        for k in range(1, len(beta) + 1):
-                            hi, lo = i + uint64(k) * st, i - uint64(k - 1) * st
-                            h += beta[k - 1] * (
-                                a_i[tu + uint64(k)] * zf[hi] - a_i[tu - uint64(k - 1)] * zf[lo]
-                            )
-                        if a_h[t] != 0:
-                            pf[i] = b_h[t] * pf[i] - h
-                            h -= a_h[t] * pf[i]
-                        ff[i] = h
-            for ix in range(box[4], box[5]):
-                i = base + uint64(ix)
-                ff[i] *= bf[i]
-        restore_fp_mode(fp_mode)
+            _x_row(True, qf, bf, fx, iz, iy, g, beta[2], mem[2], runs[2], images_x, fu)
+            if image is not None:
+                _scatter_row(image, qf, fields, keep, iz, iy, g)
+            _row(qf, nf, nf, wf, acc, ring, fx, fy, iz, iy, g, beta, keep, mem, runs, True)
+    restore_fp_mode(fp_mode)
+
+
+# --- Parallel drivers (flat arguments: parallel loops take no nested tuples). ------------------
 
 
 @njit(**PARALLEL)
-def update(
-    u, u_prev, u_next, wrho, fz, fy, fx, bz, by, bx, zeta_z, zeta_y, zeta_x, az, bpz, ay, bpy,
-    ax, bpx, keep_z, keep_y, keep_x, box,
+def forward_step(
+    u, u_prev, u_next, wrho, b, bz, by, bx, keep_z, keep_y, keep_x, psi_z, psi_y, psi_x,
+    zeta_z, zeta_y, zeta_x, ahz, bhz, ahy, bhy, ahx, bhx, aiz, biz, aiy, biy, aix, bix,
+    near_z, near_y, near_x, off_z, off_y, off_x, runs, surface, boxes,
 ):  # fmt: skip
-    """``u_next <- K (2u + wrho sum_a (D-F_a + zeta_a)) - (2K - 1) u_prev`` on ``box``.
+    """One step ``u_next <- K (2u + wrho L u) - (2K - 1) u_prev`` with CPML memory.
 
-    ``wrho = dt² vp² rho``; ``zeta_a <- bp_a zeta_a + a_a D-F_a`` where the integer-point
-    profile ``a_a`` is non-zero (``zeta`` of size 1: no memory, as in the transposed step,
-    or no CPML on that axis). ``fy`` is not read in 2D (``ny == 1``). ``u_prev`` may be
-    ``u_next`` (in place).
+    ``wrho = dt² vp² rho``; ``b = 1/rho``; ``b*`` the staggered coefficients over ``h``;
+    ``keep_*`` the sponge factors; ``psi_*``/``zeta_*`` the slab-packed memory (size 1: no CPML
+    on that axis), ``ah*``/``bh*`` and ``ai*``/``bi*`` the half- and integer-point profiles,
+    ``near_*`` the half points with transposed memory terms, ``off_*`` the storage offsets;
+    ``runs[0]``, ``runs[1]``, ``runs[2]`` the x ranges of ``ah != 0``, ``ai != 0`` and ``near``,
+    ``runs[3]`` the columns (from the first non-halo one) free of damping and x memory, and
+    free of damping;
+    ``surface`` 1 under a free surface; ``boxes`` the work items. ``u_prev=None`` updates
+    ``u_next`` in place (as in :func:`waveback.kernels.laplacian_step`, which see).
     """
-    nz, ny, nx = u.shape
-    sz, sy = uint64(ny * nx), uint64(nx)
-    uf, pf, nf, wf = u.reshape(-1), u_prev.reshape(-1), u_next.reshape(-1), wrho.reshape(-1)
-    fzf, fyf, fxf = fz.reshape(-1), fy.reshape(-1), fx.reshape(-1)
-    zzf, zyf, zxf = zeta_z.reshape(-1), zeta_y.reshape(-1), zeta_x.reshape(-1)
-    one = u.dtype.type(1)
-    for iz in prange(box[0], box[1]):
-        fp_mode = flush_subnormals()
-        acc = np.empty(nx, u.dtype)
-        for iy in range(box[2], box[3]):
-            base = uint64((iz * ny + iy) * nx)
-            for ix in range(box[4], box[5]):
-                i = base + uint64(ix)
-                g = d_minus(fzf, i, sz, bz) + d_minus(fxf, i, uint64(1), bx)
-                if ny > 1:
-                    g += d_minus(fyf, i, sy, by)
-                acc[ix] = g
-            if zeta_z.size > 1 and az[iz] != 0:
-                for ix in range(box[4], box[5]):
-                    i = base + uint64(ix)
-                    zzf[i] = bpz[iz] * zzf[i] + az[iz] * d_minus(fzf, i, sz, bz)
-                    acc[ix] += zzf[i]
-            if zeta_y.size > 1 and ay[iy] != 0:
-                for ix in range(box[4], box[5]):
-                    i = base + uint64(ix)
-                    zyf[i] = bpy[iy] * zyf[i] + ay[iy] * d_minus(fyf, i, sy, by)
-                    acc[ix] += zyf[i]
-            if zeta_x.size > 1:
-                for ix in range(box[4], box[5]):
-                    if ax[ix] != 0:
-                        i = base + uint64(ix)
-                        zxf[i] = bpx[ix] * zxf[i] + ax[ix] * d_minus(fxf, i, uint64(1), bx)
-                        acc[ix] += zxf[i]
-            kzy = keep_z[iz] * keep_y[iy]
-            for ix in range(box[4], box[5]):  # one branch-free form (K = 1 is exact in it)
-                i = base + uint64(ix)
-                k = kzy * keep_x[ix]
-                nf[i] = k * (uf[i] + uf[i] + wf[i] * acc[ix]) - (k + k - one) * pf[i]
-        restore_fp_mode(fp_mode)
+    for item in prange(boxes.shape[0]):
+        mem = (
+            (psi_z, zeta_z, ahz, bhz, aiz, biz, near_z, off_z),
+            (psi_y, zeta_y, ahy, bhy, aiy, biy, near_y, off_y),
+            (psi_x, zeta_x, ahx, bhx, aix, bix, near_x, off_x),
+        )
+        _forward_rows(u, u_prev, u_next, wrho, b, (bz, by, bx), (keep_z, keep_y, keep_x), mem,
+                      runs, surface, boxes[item])  # fmt: skip
+
+
+@njit(**PARALLEL)
+def adjoint_step(
+    q, q_next, wrho, b, bz, by, bx, keep_z, keep_y, keep_x, psi_z, psi_y, psi_x, zeta_z,
+    zeta_y, zeta_x, ahz, bhz, ahy, bhy, ahx, bhx, aiz, biz, aiy, biy, aix, bix, near_z, near_y,
+    near_x, off_z, off_y, off_x, runs, surface, boxes, image, fields, images_z, images_y,
+    images_x, fu,
+):  # fmt: skip
+    """The exact transpose of :func:`forward_step` in ``q = w2 rho K lambda``: ``q_next`` holds
+    :math:`q^{n+1}` on entry and :math:`q^{n-1}` on return; ``psi_*``/``zeta_*`` the transposed
+    memory. With ``image`` and ``fields = (u^{n+1}, u^n, u^{n-1})`` adds ``q D``; with the
+    ``images_*`` (size 1: none) adds ``(D+_a fu) F_a`` at the half points (``fu = u^n``).
+    """
+    for item in prange(boxes.shape[0]):
+        mem = (
+            (psi_z, zeta_z, ahz, bhz, aiz, biz, near_z, off_z),
+            (psi_y, zeta_y, ahy, bhy, aiy, biy, near_y, off_y),
+            (psi_x, zeta_x, ahx, bhx, aix, bix, near_x, off_x),
+        )
+        _adjoint_rows(q, q_next, wrho, b, (bz, by, bx), (keep_z, keep_y, keep_x), mem, runs,
+                      surface, boxes[item], image, fields, images_z, images_y, images_x,
+                      fu)  # fmt: skip
 
 
 @njit(**PARALLEL)
 def difference(out, f, beta, axis, box, plus):
-    """``out = D+ f`` (``plus``) or ``out = D- f`` on ``box`` (Born and gradient terms)."""
+    """``out = D+ f`` (``plus``) or ``out = D- f`` on ``box`` (Born terms)."""
     nz, ny, nx = f.shape
-    st = _stride(f.shape, axis)
+    st = uint64(ny * nx) if axis == 0 else uint64(nx if axis == 1 else 1)
     of, ff = out.reshape(-1), f.reshape(-1)
     for iz in prange(box[0], box[1]):
         for iy in range(box[2], box[3]):
@@ -204,32 +514,3 @@ def difference(out, f, beta, axis, box, plus):
             for ix in range(box[4], box[5]):
                 i = base + uint64(ix)
                 of[i] = d_plus(ff, i, st, beta) if plus else d_minus(ff, i, st, beta)
-
-
-@njit(**PARALLEL)
-def flux_image(image, u, f, beta, axis, box):
-    """``image += (D+ u) f`` on the half points of ``box`` (the buoyancy part of the
-    density gradient, ``f`` the transposed flux of :func:`flux_adjoint`)."""
-    nz, ny, nx = u.shape
-    st = _stride(u.shape, axis)
-    gf, uf, ff = image.reshape(-1), u.reshape(-1), f.reshape(-1)
-    for iz in prange(box[0], box[1]):
-        for iy in range(box[2], box[3]):
-            base = uint64((iz * ny + iy) * nx)
-            for ix in range(box[4], box[5]):
-                i = base + uint64(ix)
-                gf[i] += d_plus(uf, i, st, beta) * ff[i]
-
-
-@njit(**PARALLEL)
-def scatter_image(image, q, u_next, u, u_prev, keep_z, keep_y, keep_x, box):
-    """``image += q D``, ``D = u_next - 2K u + (2K - 1) u_prev`` on ``box`` (see
-    :func:`waveback.kernels.scattering`)."""
-    one = q.dtype.type(1)
-    for iz in prange(box[0], box[1]):
-        for iy in range(box[2], box[3]):
-            kzy = keep_z[iz] * keep_y[iy]
-            for ix in range(box[4], box[5]):
-                k2 = (kzy + kzy) * keep_x[ix]
-                d = u_next[iz, iy, ix] - k2 * u[iz, iy, ix] + (k2 - one) * u_prev[iz, iy, ix]
-                image[iz, iy, ix] += q[iz, iy, ix] * d

@@ -77,14 +77,14 @@ def field_bytes(model) -> int:
 
 
 def coefficient_bytes(model) -> int:
-    """Bytes of a propagator's constant fields: ``w2``; with a density also ``w2 rho``, the
-    buoyancy and the flux scratch of each axis (model dtype) and ``rho`` (float64); with
-    attenuation the weights :math:`a_l` of the ``L`` mechanisms."""
+    """Bytes of a propagator's constant fields: ``w2``; with a density also ``w2 rho`` and
+    ``1/rho`` (model dtype) and ``rho`` (float64); with attenuation the weights :math:`a_l` of
+    the ``L`` mechanisms."""
     field = field_bytes(model)
     relaxation = 0 if model.attenuation is None else model.sls.n_mechanisms * field
     if model.rho is None:
         return field + relaxation
-    return (2 + 2 * model.ndim) * field + field * 8 // model.dtype.itemsize + relaxation
+    return 3 * field + field * 8 // model.dtype.itemsize + relaxation
 
 
 def state_bytes(model) -> int:

@@ -409,14 +409,10 @@ def state_shapes(model) -> tuple:
     The CPML memory of an axis is stored for its slabs only (:func:`memory_regions`, layout in
     :mod:`waveback.cpml_kernels`): as many points along that axis as its regions hold, full
     size along the others; an axis without CPML gets a 1-point dummy. Memory estimates read
-    the sizes from here without allocating.
+    the sizes from here without allocating. A model with a density stores its memory the same
+    way (:mod:`waveback.physics.density_kernels`).
     """
     shape = _shape3(model.padded_shape)
-    if model.rho is not None:  # full-size memory, see waveback.physics.density
-        cpml = model.boundary == "cpml"
-        axes = (0, 2) if model.ndim == 2 else (0, 1, 2)
-        aux = tuple(shape if cpml and ax in axes else (1, 1, 1) for ax in range(3))
-        return shape, shape, aux, aux, _memory_shapes(model)
     aux = []
     for ax, regions in enumerate(memory_regions(model)):
         size = sum(stop - start for start, stop in regions)
