@@ -43,6 +43,19 @@ place: ``drive`` holds :math:`g` (forward) or :math:`\\bar h` (transpose) on ent
 :math:`h` or :math:`\\bar g` on return; ``memory`` advances one half step. The per-point
 functions ``memory_at`` and ``memory_adjoint_at`` are inlined, so a fused time step can call
 them inside its row sweep.
+
+**In the time loop** (:meth:`waveback.physics.propagation.Propagator.step`): :func:`relaxed_step`
+(and the CPML step of :mod:`waveback.physics.cpml_kernels` with ``memory``) relax each row's
+operator output :math:`\\mathcal{L}p` in the sweep that computes it (no full-grid temporary)
+and write :math:`p^{n+1} = K(2p^n + \\Delta t^2 v_R^2 h) - (2K - 1)p^{n-1}`; point sources are
+then added to ``g`` by :func:`inject_relaxed` (the map being linear in ``g``: they add
+:math:`K\\Delta t^2 v_R^2(1 + \\sum_l\\eta_l a_l) s` to :math:`p^{n+1}` and
+:math:`b_l a_l s` to :math:`r_l^{n+1/2}`). The transposed step computes
+:math:`\\bar g` from :math:`\\bar h = q` (:func:`relaxed_adjoint_drive`), runs the lossless
+transposed update on :math:`\\bar g` and restores the inertial term :math:`2Kq`
+(:func:`restore_inertia`); :func:`sample_relaxed` reads the sources from :math:`\\bar g`.
+The coefficients ``decay``, ``gain``, ``half`` may be tuples (one unrolled specialisation per
+number of mechanisms, as the propagator passes them) or arrays.
 """
 
 from __future__ import annotations
@@ -57,7 +70,7 @@ from .kernels import PARALLEL, SERIAL, flush_subnormals, laplacian_row, restore_
 def relaxed(g, rf, af, decay, gain, half, i, n):
     """``h`` of the drive ``g`` at flat point ``i``; ``rf[l n + i]: r^{n-1/2} -> r^{n+1/2}``."""
     h = g
-    for l in range(decay.size):
+    for l in range(len(decay)):
         a, r = af[l * n + i], rf[l * n + i]
         h += half[l] * (a * g - r)
         rf[l * n + i] = decay[l] * r + gain[l] * a * g
@@ -68,7 +81,7 @@ def relaxed(g, rf, af, decay, gain, half, i, n):
 def relaxed_adjoint(h_bar, rf, af, decay, gain, half, i, n):
     """``g_bar`` of ``h_bar`` at ``i``; ``rf[l n + i]: r_bar^{n+1/2} -> r_bar^{n-1/2}``."""
     g_bar = h_bar
-    for l in range(decay.size):
+    for l in range(len(decay)):
         a, r_bar = af[l * n + i], rf[l * n + i]
         g_bar += a * (half[l] * h_bar + gain[l] * r_bar)
         rf[l * n + i] = decay[l] * r_bar - half[l] * h_bar
@@ -211,7 +224,7 @@ def inject_relaxed(field, memory, idx, weights, amplitudes, w2, keep_z, keep_y, 
             v = weights[p, k] * amplitudes[p]
             s = v / wf[i]
             total = wf.dtype.type(1)
-            for l in range(gain.size):
+            for l in range(len(gain)):
                 total += half[l] * af[l * size + i]
                 rf[l * size + i] += gain[l] * af[l * size + i] * s
             keep = keep_z[i // (ny * nx)] * keep_y[(i // nx) % ny] * keep_x[i % nx]
@@ -230,7 +243,7 @@ def sample_relaxed(field, memory, idx, weights, relax_weights, gain, half, out):
         for k in range(idx.shape[1]):
             i = idx[p, k]
             g_bar = ff[i]
-            for l in range(gain.size):
+            for l in range(len(gain)):
                 a = af[l * size + i]
                 g_bar += a * (half[l] * ff[i] + gain[l] * rf[l * size + i])
             acc += weights[p, k] * g_bar

@@ -15,6 +15,15 @@ and the half-point buoyancy (the exact derivative of the discrete scheme, see
 :mod:`waveback.physics.density`), and ``vp`` by the chain rule :math:`\\partial/\\partial v_p =
 -2 g_m / v_p^3` at fixed ``rho``. The loops are :meth:`waveback.Solver.born` and
 :meth:`waveback.Solver.gradient`.
+
+With attenuation (:mod:`waveback.physics.attenuation`) ``m`` enters through the relaxed
+slowness only: :math:`w_2 = \\Delta t^2 v_R^2` with :math:`v_R = v_p \\operatorname{Re}
+(\\mu(\\omega_{ref})^{-1/2})`, the fitted solid (relaxation times and weights :math:`a_l`) held
+fixed, as ``pml_velocity`` is. The update is :math:`K(2u + w_2 h) - (2K - 1)u_{prev}`, so the
+secondary source is again :math:`-\\delta m\\, D^n/m`, added after the relaxation (the memory
+variables do not depend on ``m``), and the gradient correlates :math:`D^n` with the adjoint
+variable :math:`q = w_2 K\\lambda` (:math:`\\bar h`). With :class:`~waveback.PowerLaw` the
+weights depend on ``vp`` but are not differentiated.
 """
 
 from __future__ import annotations

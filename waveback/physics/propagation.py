@@ -15,6 +15,18 @@ enters the update that produces :math:`u^{n+1}`; ``d[n]`` samples :math:`u^n` at
 An initial-pressure source sets :math:`u^0 = p_0` with zero initial velocity
 (:math:`u^{-1} = u^{1}`, i.e. :math:`u^{-1} = p_0 + \\tfrac12\\Delta t^2 v^2 L p_0`).
 
+**Attenuation** (``Model(attenuation=...)``, :mod:`waveback.physics.attenuation`). The
+update becomes :math:`u^{n+1} = K(2u^n + \\Delta t^2 v_R^2 h^n) - (2K - 1)u^{n-1}` with
+:math:`h^n` the relaxation of the drive :math:`g^n = L u^n + s^n` (``L`` including the CPML
+terms) by the memory variables :math:`r_l^{n-1/2}` of :mod:`waveback.physics.attenuation_kernels`
+(carried in :attr:`State.memory`, zero at the start), and :math:`v_R` the relaxed velocity. The
+source sits in the drive, inside the relaxation, so it enters the memory too; in a sponge
+(``K < 1``) the whole relaxed increment, source included, is damped. The relaxation is fused
+into the row sweeps that compute ``L u``; its transpose runs first in an adjoint step
+(:math:`\\bar g` from :math:`q = w_2 K\\lambda` and the adjoint memory), then the lossless
+transposed operator acts on :math:`\\bar g`. Sources are read from :math:`\\bar g` in the adjoint
+(:meth:`Propagator.read_source`). Attenuation with a density is not supported yet.
+
 :class:`Propagator` holds the coefficients of one ``(model, dt)`` pair with the step
 (:meth:`Propagator.step`) and its exact transpose (:meth:`Propagator.adjoint_step`) side by
 side; the time loops of the forward, adjoint, Born and gradient maps of a shot are the
@@ -70,6 +82,11 @@ class Propagator:
         dtype = model.dtype
         self.shape = _shape3(model.padded_shape)
         self.array_axes = (0, 2) if model.ndim == 2 else (0, 1, 2)
+        if model.attenuation is not None and model.rho is not None:
+            raise ValueError(
+                "attenuation with a density is not supported yet: build the model with "
+                "rho=None, or attenuation=None"
+            )
         self.relaxation = None if model.attenuation is None else _relaxation(model, dt)
         vp = model.pad(_propagation_velocity(model)).reshape(self.shape)
         self.w2 = (dt**2 * vp**2).astype(dtype)
@@ -381,7 +398,11 @@ def _relaxation(model, dt) -> tuple:
     )
     padded = np.stack([model.pad(a) for a in weights])
     padded = padded.reshape(sls.n_mechanisms, *_shape3(model.padded_shape))
-    return (np.ascontiguousarray(padded, model.dtype), *memory_coefficients(sls, dt, model.dtype))
+    coefficients = memory_coefficients(sls, dt, model.dtype)  # tuples: one unrolled loop per L
+    return (
+        np.ascontiguousarray(padded, model.dtype),
+        *(tuple(model.dtype.type(v) for v in c) for c in coefficients),
+    )
 
 
 def _dilate(mask, r):

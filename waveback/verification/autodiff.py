@@ -560,6 +560,8 @@ def taped_forward(
         )
     if src is None and initial_pressure is None:
         raise ValueError("nothing to propagate: give src positions, or initial_pressure")
+    if model.attenuation is not None:
+        raise ValueError("attenuation is not taped yet: tape a model with attenuation=None")
     prop = Propagator(model, dt) if propagator is None else propagator
     if prop.model is not model or prop.dt != dt:
         raise ValueError("the propagator given was built for another model or time step")
