@@ -69,7 +69,7 @@ def test_tqdm_is_used_in_one_place_only():
     users = [
         p.relative_to(ROOT).as_posix()
         for folder in ("waveback", "cli")
-        for p in sorted((ROOT / folder).glob("*.py"))
+        for p in sorted((ROOT / folder).rglob("*.py"))
         if re.search(r"^\s*(from tqdm|import tqdm)", p.read_text(), re.MULTILINE)
     ]
     assert users == ["waveback/physics/progress.py"]
