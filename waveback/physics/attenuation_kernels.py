@@ -248,3 +248,18 @@ def sample_relaxed(field, memory, idx, weights, relax_weights, gain, half, out):
                 g_bar += a * (half[l] * ff[i] + gain[l] * rf[l * size + i])
             acc += weights[p, k] * g_bar
         out[p] = acc
+
+
+@njit(**PARALLEL)
+def scatter_image(image, q, u_next, u, u_prev, sponge_z, sponge_y, sponge_x, box):
+    """``image += q D``, ``D = u_next - 2K u + (2K - 1) u_prev`` on ``box``: the imaging
+    condition of the gradient, a pass of its own in the attenuating adjoint (see
+    :func:`waveback.physics.kernels.scattering` for ``D``)."""
+    one = q.dtype.type(1)
+    for iz in prange(box[0], box[1]):
+        for iy in range(box[2], box[3]):
+            kzy = sponge_z[iz] * sponge_y[iy]
+            for ix in range(box[4], box[5]):
+                k2 = (kzy + kzy) * sponge_x[ix]
+                d = u_next[iz, iy, ix] - k2 * u[iz, iy, ix] + (k2 - one) * u_prev[iz, iy, ix]
+                image[iz, iy, ix] += q[iz, iy, ix] * d

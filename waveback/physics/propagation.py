@@ -44,7 +44,6 @@ from . import attenuation_kernels, cpml_kernels, kernels
 from .attenuation import memory_coefficients
 from .boundaries import cpml_coefficients, layer_depth, sponge_factor
 from .density import DensityOperator
-from .density_kernels import scatter_image
 from .interpolation import shape3 as _shape3
 from .stencils import first_derivative_coefficients, second_derivative_coefficients
 from .wavelets import check_time_step
@@ -272,7 +271,7 @@ class Propagator:
             q, g_bar = state.u, q
             attenuation_kernels.restore_inertia(q_next, q, g_bar, *self.keep, self.box)
             if q_image is not None:
-                scatter_image(q_image, q, *fields, *self.keep, self.box)
+                attenuation_kernels.scatter_image(q_image, q, *fields, *self.keep, self.box)
         if rec is not None:
             kernels.inject(q_next, *rec)
         if self.model.free_surface:
