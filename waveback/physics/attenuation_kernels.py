@@ -47,33 +47,44 @@ them inside its row sweep.
 
 from __future__ import annotations
 
-from numba import njit, prange
+import numpy as np
+from numba import njit, prange, uint64
 
-from .kernels import PARALLEL
+from .kernels import PARALLEL, SERIAL, flush_subnormals, laplacian_row, restore_fp_mode
 
 
 @njit(inline="always")
-def memory_at(hf, rf, af, decay, gain, half, i, n):
-    """Forward at flat point ``i``: ``hf[i]: g -> h``, ``rf[l n + i]: r^{n-1/2} -> r^{n+1/2}``."""
-    g = hf[i]
+def relaxed(g, rf, af, decay, gain, half, i, n):
+    """``h`` of the drive ``g`` at flat point ``i``; ``rf[l n + i]: r^{n-1/2} -> r^{n+1/2}``."""
     h = g
     for l in range(decay.size):
         a, r = af[l * n + i], rf[l * n + i]
         h += half[l] * (a * g - r)
         rf[l * n + i] = decay[l] * r + gain[l] * a * g
-    hf[i] = h
+    return h
 
 
 @njit(inline="always")
-def memory_adjoint_at(hf, rf, af, decay, gain, half, i, n):
-    """Transpose at ``i``: ``hf[i]: h_bar -> g_bar``, ``rf: r_bar^{n+1/2} -> r_bar^{n-1/2}``."""
-    h_bar = hf[i]
+def relaxed_adjoint(h_bar, rf, af, decay, gain, half, i, n):
+    """``g_bar`` of ``h_bar`` at ``i``; ``rf[l n + i]: r_bar^{n+1/2} -> r_bar^{n-1/2}``."""
     g_bar = h_bar
     for l in range(decay.size):
         a, r_bar = af[l * n + i], rf[l * n + i]
         g_bar += a * (half[l] * h_bar + gain[l] * r_bar)
         rf[l * n + i] = decay[l] * r_bar - half[l] * h_bar
-    hf[i] = g_bar
+    return g_bar
+
+
+@njit(inline="always")
+def memory_at(hf, rf, af, decay, gain, half, i, n):
+    """Forward at flat point ``i``: ``hf[i]: g -> h``, ``rf[l n + i]: r^{n-1/2} -> r^{n+1/2}``."""
+    hf[i] = relaxed(hf[i], rf, af, decay, gain, half, i, n)
+
+
+@njit(inline="always")
+def memory_adjoint_at(hf, rf, af, decay, gain, half, i, n):
+    """Transpose at ``i``: ``hf[i]: h_bar -> g_bar``, ``rf: r_bar^{n+1/2} -> r_bar^{n-1/2}``."""
+    hf[i] = relaxed_adjoint(hf[i], rf, af, decay, gain, half, i, n)
 
 
 @njit(**PARALLEL)
@@ -92,3 +103,134 @@ def memory_adjoint(drive, memory, weights, decay, gain, half):
     n = hf.size
     for i in prange(n):
         memory_adjoint_at(hf, rf, af, decay, gain, half, i, n)
+
+
+# --- The attenuating time step: the relaxation fused into the leapfrog's row sweep. ----------
+
+
+@njit(inline="always")
+def relaxed_row(uf, pf, nf, wf, g, rf, af, decay, gain, half, base, n, keep_row, keep_x, rx):
+    """``u_next <- K (2u + w2 h) - (2K - 1) u_prev`` on ``n`` points of a row from ``base``,
+    ``h`` the relaxation of the drive ``g[j]`` (the row's operator output)."""
+    size = uf.size
+    one = uf.dtype.type(1)
+    for jq in range(n):
+        j = uint64(jq)
+        i = base + j
+        h = relaxed(g[j], rf, af, decay, gain, half, i, size)
+        k = keep_row * keep_x[uint64(rx) + j]
+        nf[i] = k * (uf[i] + uf[i] + wf[i] * h) - (k + k - one) * pf[i]
+
+
+@njit(**SERIAL)
+def _relaxed_rows(u, u_prev, u_next, w2, cz, cy, cx, keep_z, keep_y, keep_x, relaxation, box):
+    """The attenuating update of the rows of ``box`` (see :func:`relaxed_step`)."""
+    nz, ny, nx = u.shape
+    rx = len(cx) - 1
+    memory, weights, decay, gain, half = relaxation
+    uf, nf, wf = u.reshape(-1), u_next.reshape(-1), w2.reshape(-1)
+    pf = nf if u_prev is None else u_prev.reshape(-1)
+    rf, af = memory.reshape(-1), weights.reshape(-1)
+    lap = np.empty(nx - 2 * rx, dtype=u.dtype)
+    fp_mode = flush_subnormals()
+    for row in range((box[1] - box[0]) * (box[3] - box[2])):
+        iz, iy = box[0] + row // (box[3] - box[2]), box[2] + row % (box[3] - box[2])
+        base = laplacian_row(uf, cz, cy, cx, iz, iy, ny, nx, lap)
+        keep_row = keep_z[iz] * keep_y[iy]
+        relaxed_row(uf, pf, nf, wf, lap, rf, af, decay, gain, half, base, lap.size, keep_row,
+                    keep_x, rx)  # fmt: skip
+    restore_fp_mode(fp_mode)
+
+
+@njit(**PARALLEL)
+def relaxed_step(
+    u, u_prev, u_next, w2, cz, cy, cx, keep_z, keep_y, keep_x, memory, weights, decay, gain,
+    half, boxes,
+):  # fmt: skip
+    """One attenuating leapfrog step without CPML (sponge or none), ``memory`` advanced.
+
+    ``u_next <- K (2u + w2 h) - (2K - 1) u_prev`` with ``h`` the relaxation of ``g = L u``
+    (the module docstring; sources are added to ``g`` by :func:`inject_relaxed`). Arguments
+    as in :func:`waveback.physics.kernels.laplacian_step`, plus the memory update's.
+    """
+    for item in prange(boxes.shape[0]):
+        _relaxed_rows(
+            u, u_prev, u_next, w2, cz, cy, cx, keep_z, keep_y, keep_x,
+            (memory, weights, decay, gain, half), boxes[item],
+        )  # fmt: skip
+
+
+@njit(**PARALLEL)
+def relaxed_adjoint_drive(q, g_bar, memory, weights, decay, gain, half, box):
+    """``g_bar = (1 + sum eta a) q + sum b a r_bar`` and ``r_bar`` moved back, on ``box``.
+
+    The transpose of the relaxation in an adjoint step: ``q`` holds :math:`\\bar h`
+    (:math:`q = w_2 K \\lambda`); ``g_bar`` is what the transposed operator then acts on.
+    ``box = (z0, z1, y0, y1, x0, x1)``; ``g_bar`` is not written outside it.
+    """
+    nz, ny, nx = q.shape
+    qf, gf, rf, af = q.reshape(-1), g_bar.reshape(-1), memory.reshape(-1), weights.reshape(-1)
+    size = qf.size
+    for iz in prange(box[0], box[1]):
+        for iy in range(box[2], box[3]):
+            base = uint64((iz * ny + iy) * nx)
+            for ix in range(box[4], box[5]):
+                i = base + uint64(ix)
+                gf[i] = relaxed_adjoint(qf[i], rf, af, decay, gain, half, i, size)
+
+
+@njit(**PARALLEL)
+def restore_inertia(q_next, q, g_bar, keep_z, keep_y, keep_x, box):
+    """``q_next += 2K (q - g_bar)`` on ``box``: a lossless adjoint update run on ``g_bar``
+    (``K (2 g_bar + w2 L g_bar) - ...``) becomes the attenuating one (``K (2q + ...)``)."""
+    for iz in prange(box[0], box[1]):
+        for iy in range(box[2], box[3]):
+            kzy = keep_z[iz] * keep_y[iy]
+            for ix in range(box[4], box[5]):
+                k = kzy * keep_x[ix]
+                q_next[iz, iy, ix] += (k + k) * (q[iz, iy, ix] - g_bar[iz, iy, ix])
+
+
+@njit(cache=True, nogil=True)
+def inject_relaxed(field, memory, idx, weights, amplitudes, w2, keep_z, keep_y, keep_x,
+                   relax_weights, gain, half):  # fmt: skip
+    """Point sources added to the drive ``g`` after an attenuating step has run without them.
+
+    ``v = weights[p, k] amplitudes[p]`` is the source's lossless increment :math:`w_2 s`; the
+    step being linear in ``g``, adding ``s = v / w_2`` to ``g`` adds
+    :math:`K w_2 (1 + \\sum_l \\eta_l a_l)\\, s` to ``field`` (:math:`u^{n+1}`) and
+    :math:`b_l a_l s` to ``memory`` (:math:`r_l^{n+1/2}`).
+    """
+    nz, ny, nx = field.shape
+    ff, rf, af, wf = field.reshape(-1), memory.reshape(-1), relax_weights.reshape(-1), w2.reshape(-1)
+    size = ff.size
+    for p in range(idx.shape[0]):
+        for k in range(idx.shape[1]):
+            i = idx[p, k]
+            v = weights[p, k] * amplitudes[p]
+            s = v / wf[i]
+            total = wf.dtype.type(1)
+            for l in range(gain.size):
+                total += half[l] * af[l * size + i]
+                rf[l * size + i] += gain[l] * af[l * size + i] * s
+            keep = keep_z[i // (ny * nx)] * keep_y[(i // nx) % ny] * keep_x[i % nx]
+            ff[i] += keep * total * v
+
+
+@njit(cache=True, nogil=True)
+def sample_relaxed(field, memory, idx, weights, relax_weights, gain, half, out):
+    """The transpose of :func:`inject_relaxed`, in :math:`q = w_2 K \\lambda`: reads
+    :math:`\\bar g = (1 + \\sum_l \\eta_l a_l) q + \\sum_l b_l a_l \\bar r_l` at the points,
+    ``out[p] = sum_k weights[p, k] g_bar[idx[p, k]]`` (``weights`` are ``W / dV``)."""
+    ff, rf, af = field.reshape(-1), memory.reshape(-1), relax_weights.reshape(-1)
+    size = ff.size
+    for p in range(idx.shape[0]):
+        acc = ff.dtype.type(0)
+        for k in range(idx.shape[1]):
+            i = idx[p, k]
+            g_bar = ff[i]
+            for l in range(gain.size):
+                a = af[l * size + i]
+                g_bar += a * (half[l] * ff[i] + gain[l] * rf[l * size + i])
+            acc += weights[p, k] * g_bar
+        out[p] = acc

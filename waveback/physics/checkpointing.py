@@ -3,7 +3,8 @@
 The gradient and the imaging condition read the forward wavefield backwards in time, from
 the last step to the first. Storing every step costs ``nt`` wavefields; Griewank and
 Walther's binomial checkpointing ("Revolve", ACM TOMS 26, 2000) keeps only ``c`` copies of
-the full propagator state (both time levels and every CPML memory field) and recomputes the
+the full propagator state (both time levels, every CPML memory field and, with attenuation,
+the memory variables) and recomputes the
 rest from them, with the least possible number of forward steps:
 
 .. math::
@@ -346,6 +347,7 @@ def _copy_state(state):
         state.u_prev.copy(),
         tuple(a.copy() for a in state.psi),
         tuple(a.copy() for a in state.zeta),
+        tuple(a.copy() for a in state.memory),
     )
 
 
@@ -355,6 +357,7 @@ def _empty_like_state(state):
         np.empty_like(state.u_prev),
         tuple(np.empty_like(a) for a in state.psi),
         tuple(np.empty_like(a) for a in state.zeta),
+        tuple(np.empty_like(a) for a in state.memory),
     )
 
 
@@ -369,9 +372,13 @@ def _load(state, slot):
 
 
 def _pairs(a, b):
-    return zip((a.u, a.u_prev, *a.psi, *a.zeta), (b.u, b.u_prev, *b.psi, *b.zeta), strict=True)
+    return zip(
+        (a.u, a.u_prev, *a.psi, *a.zeta, *a.memory),
+        (b.u, b.u_prev, *b.psi, *b.zeta, *b.memory),
+        strict=True,
+    )
 
 
 def state_bytes(state) -> int:
     """Bytes of one propagator state (what a checkpoint stores)."""
-    return sum(a.nbytes for a in (state.u, state.u_prev, *state.psi, *state.zeta))
+    return sum(a.nbytes for a in (state.u, state.u_prev, *state.psi, *state.zeta, *state.memory))

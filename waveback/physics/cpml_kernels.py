@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange, uint64
 
+from .attenuation_kernels import relaxed_row
 from .kernels import (
     PARALLEL,
     SERIAL,
@@ -36,6 +37,7 @@ from .kernels import (
     d2,
     flush_subnormals,
     image_row,
+    laplacian_row,
     restore_fp_mode,
     update_row,
 )
@@ -54,6 +56,16 @@ def _zeta_at(zf, pf, uf, nf, wf, a, b, c, g, s, i, stride, ss, t):
     zeta = b[t] * zf[s] + a[t] * (d2(uf, i, stride, c) + dpsi)
     zf[s] = zeta
     nf[i] += wf[i] * (dpsi + zeta)
+
+
+@njit(inline="always")
+def _zeta_into(zf, pf, uf, g, a, b, c, gd, s, i, j, stride, ss, t):
+    """As :func:`_zeta_at`, adding ``D1 psi + zeta`` to the drive ``g[j]`` of an attenuating
+    step (the relaxation then acts on the whole CPML operator)."""
+    dpsi = d1(pf, s, ss, gd)
+    zeta = b[t] * zf[s] + a[t] * (d2(uf, i, stride, c) + dpsi)
+    zf[s] = zeta
+    g[j] += dpsi + zeta
 
 
 @njit(inline="always")
@@ -94,8 +106,14 @@ def _lupdate_at(nf, wf, pf, zf, a, c, g, s, i, ss, t):
 
 
 @njit(**SERIAL)
-def _forward_rows(u, u_prev, u_next, w2, c, g, prof, keep, psi, zeta, off, x_slabs, box):
-    """The CPML forward update of the rows of ``box`` (arguments as in :func:`forward_step`)."""
+def _forward_rows(u, u_prev, u_next, w2, c, g, prof, keep, psi, zeta, off, x_slabs, box,
+                  relaxation):  # fmt: skip
+    """The CPML forward update of the rows of ``box`` (arguments as in :func:`forward_step`).
+
+    ``relaxation = (memory, weights, decay, gain, half)`` or None: with it, the row's operator
+    output (Laplacian and CPML terms) is gathered in ``lap`` and relaxed before the update
+    (:func:`waveback.physics.attenuation_kernels.relaxed_row`).
+    """
     nz, ny, nx = u.shape
     (cz, cy, cx), (gz, gy, gx) = c, g
     (az, bz), (ay, by), (ax, bx) = prof
@@ -131,20 +149,38 @@ def _forward_rows(u, u_prev, u_next, w2, c, g, prof, keep, psi, zeta, off, x_sla
                 xs = xrow - uint64(off[2][x0])  # the storage offset is constant on a slab
                 for t in range(uint64(x0), uint64(x1)):
                     _psi_at(px, uf, ax, bx, gx, xs + t, row + t, one, one, t)
-            update_row(uf, pf, nf, wf, cz, cy, cx, keep[0], keep[1], keep[2], 0, n, iz, iy, lap)
+            if relaxation is None:
+                update_row(uf, pf, nf, wf, cz, cy, cx, keep[0], keep[1], keep[2], 0, n, iz, iy,
+                           lap)  # fmt: skip
+            else:
+                laplacian_row(uf, cz, cy, cx, iz, iy, ny, nx, lap)
             i = row + uint64(rx)
             if az[iz] != 0:
                 s = i - uint64(off[0][iz]) * sz
                 for j in range(uint64(n)):
-                    _zeta_at(zz, pz, uf, nf, wf, az, bz, cz, gz, s + j, i + j, sz, sz, iz)
+                    if relaxation is None:
+                        _zeta_at(zz, pz, uf, nf, wf, az, bz, cz, gz, s + j, i + j, sz, sz, iz)
+                    else:
+                        _zeta_into(zz, pz, uf, lap, az, bz, cz, gz, s + j, i + j, j, sz, sz, iz)
             if ay[iy] != 0:
                 s = uint64((iz * nys + iy - off[1][iy]) * nx + rx)
                 for j in range(uint64(n)):
-                    _zeta_at(zy, py, uf, nf, wf, ay, by, cy, gy, s + j, i + j, sy, sy, iy)
+                    if relaxation is None:
+                        _zeta_at(zy, py, uf, nf, wf, ay, by, cy, gy, s + j, i + j, sy, sy, iy)
+                    else:
+                        _zeta_into(zy, py, uf, lap, ay, by, cy, gy, s + j, i + j, j, sy, sy, iy)
             for x0, x1 in x_slabs:
                 xs = xrow - uint64(off[2][x0])
                 for t in range(uint64(x0), uint64(x1)):
-                    _zeta_at(zx, px, uf, nf, wf, ax, bx, cx, gx, xs + t, row + t, one, one, t)
+                    if relaxation is None:
+                        _zeta_at(zx, px, uf, nf, wf, ax, bx, cx, gx, xs + t, row + t, one, one, t)
+                    else:
+                        _zeta_into(zx, px, uf, lap, ax, bx, cx, gx, xs + t, row + t, t - uint64(rx), one,
+                                   one, t)  # fmt: skip
+            if relaxation is not None:
+                memory, weights, decay, gain, half = relaxation
+                relaxed_row(uf, pf, nf, wf, lap, memory.reshape(-1), weights.reshape(-1), decay,
+                            gain, half, i, n, keep[0][iz] * keep[1][iy], keep[2], rx)  # fmt: skip
     restore_fp_mode(fp_mode)
 
 
@@ -152,9 +188,13 @@ def _forward_rows(u, u_prev, u_next, w2, c, g, prof, keep, psi, zeta, off, x_sla
 def forward_step(
     u, u_prev, u_next, w2, cz, cy, cx, gz, gy, gx, az, bz, ay, by, ax, bx, keep_z, keep_y,
     keep_x, psi_z, psi_y, psi_x, zeta_z, zeta_y, zeta_x, off_z, off_y, off_x, x0a, x1a, x0b,
-    x1b, boxes,
+    x1b, boxes, memory=None, weights=None, decay=None, gain=None, half=None,
 ):  # fmt: skip
     """One leapfrog step with CPML: ``u_next <- 2u - u_prev + w2 (L u + CPML terms)``.
+
+    With ``memory`` (and the other arguments of
+    :func:`waveback.physics.attenuation_kernels.relaxed_step`) the attenuating step:
+    ``u_next <- 2u - u_prev + w2 h``, ``h`` the relaxation of ``L u + CPML terms``.
 
     ``u_prev`` None updates in place as in :func:`waveback.kernels.laplacian_step`. ``c*`` and
     ``g*`` are the second- and first-derivative coefficients, ``a*``, ``b*`` the recursion
@@ -163,11 +203,20 @@ def forward_step(
     work items. (Arguments are flat because parallel loops take no nested tuples.)
     """
     for item in prange(boxes.shape[0]):
-        _forward_rows(
-            u, u_prev, u_next, w2, (cz, cy, cx), (gz, gy, gx), ((az, bz), (ay, by), (ax, bx)),
-            (keep_z, keep_y, keep_x), (psi_z, psi_y, psi_x), (zeta_z, zeta_y, zeta_x),
-            (off_z, off_y, off_x), ((x0a, x1a), (x0b, x1b)), boxes[item],
-        )  # fmt: skip
+        if memory is None:
+            _forward_rows(
+                u, u_prev, u_next, w2, (cz, cy, cx), (gz, gy, gx),
+                ((az, bz), (ay, by), (ax, bx)), (keep_z, keep_y, keep_x), (psi_z, psi_y, psi_x),
+                (zeta_z, zeta_y, zeta_x), (off_z, off_y, off_x), ((x0a, x1a), (x0b, x1b)),
+                boxes[item], None,
+            )  # fmt: skip
+        else:
+            _forward_rows(
+                u, u_prev, u_next, w2, (cz, cy, cx), (gz, gy, gx),
+                ((az, bz), (ay, by), (ax, bx)), (keep_z, keep_y, keep_x), (psi_z, psi_y, psi_x),
+                (zeta_z, zeta_y, zeta_x), (off_z, off_y, off_x), ((x0a, x1a), (x0b, x1b)),
+                boxes[item], (memory, weights, decay, gain, half),
+            )  # fmt: skip
 
 
 @njit(**SERIAL)

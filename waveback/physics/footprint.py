@@ -78,18 +78,27 @@ def field_bytes(model) -> int:
 
 def coefficient_bytes(model) -> int:
     """Bytes of a propagator's constant fields: ``w2``; with a density also ``w2 rho``, the
-    buoyancy and the flux scratch of each axis (model dtype) and ``rho`` (float64)."""
+    buoyancy and the flux scratch of each axis (model dtype) and ``rho`` (float64); with
+    attenuation the weights :math:`a_l` of the ``L`` mechanisms."""
     field = field_bytes(model)
+    relaxation = 0 if model.attenuation is None else model.sls.n_mechanisms * field
     if model.rho is None:
-        return field
-    return (2 + 2 * model.ndim) * field + field * 8 // model.dtype.itemsize
+        return field + relaxation
+    return (2 + 2 * model.ndim) * field + field * 8 // model.dtype.itemsize + relaxation
 
 
 def state_bytes(model) -> int:
-    """Bytes of one propagator state: two time levels and the absorbing-boundary memory."""
-    u, u_prev, psi, zeta = propagation.state_shapes(model)
-    points = sum(int(np.prod(s, dtype=np.int64)) for s in (u, u_prev, *psi, *zeta))
+    """Bytes of one propagator state: two time levels, the absorbing-boundary memory and the
+    attenuation's memory variables."""
+    u, u_prev, psi, zeta, memory = propagation.state_shapes(model)
+    points = sum(int(np.prod(s, dtype=np.int64)) for s in (u, u_prev, *psi, *zeta, *memory))
     return points * model.dtype.itemsize
+
+
+def memory_bytes(model) -> int:
+    """Bytes of the attenuation's memory variables in one state (0 without attenuation)."""
+    shapes = propagation.state_shapes(model)[4]
+    return sum(int(np.prod(s, dtype=np.int64)) for s in shapes) * model.dtype.itemsize
 
 
 def forward(model, nt: int, nrec: int, snapshots: int = 0) -> Estimate:
@@ -100,7 +109,8 @@ def forward(model, nt: int, nrec: int, snapshots: int = 0) -> Estimate:
         (
             ("wavefields", 2 * field),
             ("coefficients", coefficient_bytes(model)),
-            ("boundary arrays", state_bytes(model) - 2 * field),
+            ("boundary arrays", state_bytes(model) - 2 * field - memory_bytes(model)),
+            *((("memory variables", memory_bytes(model)),) if model.attenuation else ()),
             ("traces", int(nt) * int(nrec) * itemsize),
             ("snapshots", int(snapshots) * int(np.prod(model.shape)) * itemsize),
         ),

@@ -126,12 +126,28 @@ def _update_rows(
 def update_row(uf, pf, nf, wf, cz, cy, cx, keep_z, keep_y, keep_x, x_lo, x_hi, iz, iy, lap):
     """The update of padded row ``(iz, iy)`` of flat fields (``lap``: scratch of the row)."""
     ny, nx = keep_y.size, keep_x.size
-    rz, ry, rx = len(cz) - 1, len(cy) - 1, len(cx) - 1
+    rx = len(cx) - 1
     n = nx - 2 * rx
+    base = laplacian_row(uf, cz, cy, cx, iz, iy, ny, nx, lap)
+    keep_row = keep_z[iz] * keep_y[iy]
+    j0, j1 = (n, n) if keep_row != 1 else (x_lo, x_hi)
+    for q in range(j1 - j0):
+        j = uint64(j0) + uint64(q)
+        i = base + j
+        nf[i] = uf[i] + uf[i] - pf[i] + wf[i] * lap[j]
+    _damped_update(uf, pf, nf, wf, lap, base, 0, j0, keep_row, keep_x, rx)
+    _damped_update(uf, pf, nf, wf, lap, base, j1, n, keep_row, keep_x, rx)
+
+
+@njit(inline="always")
+def laplacian_row(uf, cz, cy, cx, iz, iy, ny, nx, lap):
+    """``lap[j] = (L u)`` at the non-halo points ``j`` of padded row ``(iz, iy)``; returns the
+    flat index of the row's first non-halo point."""
+    rz, ry, rx = len(cz) - 1, len(cy) - 1, len(cx) - 1
     c0 = cz[0] + cy[0] + cx[0]
     sz, sy = uint64(ny * nx), uint64(nx)
     base = uint64((iz * ny + iy) * nx + rx)
-    for j in range(n):
+    for j in range(nx - 2 * rx):
         i = base + uint64(j)
         acc = c0 * uf[i]
         for k in range(1, rz + 1):
@@ -141,14 +157,7 @@ def update_row(uf, pf, nf, wf, cz, cy, cx, keep_z, keep_y, keep_x, x_lo, x_hi, i
         for k in range(1, rx + 1):
             acc += cx[k] * (uf[i - uint64(k)] + uf[i + uint64(k)])
         lap[j] = acc
-    keep_row = keep_z[iz] * keep_y[iy]
-    j0, j1 = (n, n) if keep_row != 1 else (x_lo, x_hi)
-    for q in range(j1 - j0):
-        j = uint64(j0) + uint64(q)
-        i = base + j
-        nf[i] = uf[i] + uf[i] - pf[i] + wf[i] * lap[j]
-    _damped_update(uf, pf, nf, wf, lap, base, 0, j0, keep_row, keep_x, rx)
-    _damped_update(uf, pf, nf, wf, lap, base, j1, n, keep_row, keep_x, rx)
+    return base
 
 
 @njit(inline="always")

@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .attenuation import ATTENUATIONS, ConstantQ
+from functools import cached_property
+
+from .attenuation import ATTENUATIONS, ConstantQ, fit_sls
 from .stencils import critical_dt, second_derivative_coefficients, staggered_critical_dt
 
 BOUNDARIES = ("cpml", "sponge")
@@ -177,16 +179,34 @@ class Model:
             for o, n, h in zip(self.origin, self.shape, self.spacing, strict=True)
         )
 
+    @cached_property
+    def sls(self):
+        """The standard linear solid fitted to ``attenuation`` for ``vp``
+        (:func:`~waveback.physics.attenuation.fit_sls`), or None for a lossless model."""
+        if self.attenuation is None:
+            return None
+        return fit_sls(self.attenuation, self.vp.astype(np.float64))
+
+    @property
+    def fastest_velocity(self) -> np.ndarray:
+        """The velocity (m/s) that bounds the time step: ``vp``, or with attenuation the
+        unrelaxed velocity :math:`v_U = v_R\\sqrt{1 + \\sum_l a_l} > v_p`, model shape."""
+        if self.sls is None:
+            return self.vp.astype(np.float64)
+        return np.broadcast_to(self.sls.unrelaxed_velocity, self.shape)
+
     def critical_dt(self) -> float:
         """Largest stable time step (s) for this model's order, dimension and velocities.
 
         With a density, the bound of :func:`waveback.stencils.staggered_critical_dt`, which
-        accounts for the density contrasts.
+        accounts for the density contrasts. With attenuation, the bound for the unrelaxed
+        velocity :attr:`fastest_velocity`.
         """
+        velocity = self.fastest_velocity
         if self.rho is None:
-            return critical_dt(float(self.vp.max()), self.spacing, self.space_order)
+            return critical_dt(float(velocity.max()), self.spacing, self.space_order)
         return staggered_critical_dt(
-            self.vp, self.rho, self.spacing, self.space_order, self.free_surface
+            velocity, self.rho, self.spacing, self.space_order, self.free_surface
         )
 
     def pad(self, field: np.ndarray) -> np.ndarray:

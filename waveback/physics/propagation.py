@@ -28,9 +28,11 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from . import cpml_kernels, kernels
+from . import attenuation_kernels, cpml_kernels, kernels
+from .attenuation import memory_coefficients
 from .boundaries import cpml_coefficients, layer_depth, sponge_factor
 from .density import DensityOperator
+from .density_kernels import scatter_image
 from .interpolation import shape3 as _shape3
 from .stencils import first_derivative_coefficients, second_derivative_coefficients
 from .wavelets import check_time_step
@@ -42,12 +44,14 @@ MIN_POINTS_PER_WAVELENGTH = {2: 10.0, 4: 6.0, 6: 4.5, 8: 4.0, 10: 3.5, 12: 3.3, 
 
 @dataclass
 class State:
-    """Everything one time step reads and writes: the two time levels and CPML memory."""
+    """Everything one time step reads and writes: the two time levels, CPML memory and, with
+    attenuation, the memory variables :math:`r_l^{n-1/2}` (one ``(L, *shape)`` array)."""
 
     u: np.ndarray
     u_prev: np.ndarray
     psi: tuple = ()
     zeta: tuple = ()
+    memory: tuple = ()
 
 
 class Propagator:
@@ -66,7 +70,8 @@ class Propagator:
         dtype = model.dtype
         self.shape = _shape3(model.padded_shape)
         self.array_axes = (0, 2) if model.ndim == 2 else (0, 1, 2)
-        vp = model.pad(model.vp.astype(np.float64)).reshape(self.shape)
+        self.relaxation = None if model.attenuation is None else _relaxation(model, dt)
+        vp = model.pad(_propagation_velocity(model)).reshape(self.shape)
         self.w2 = (dt**2 * vp**2).astype(dtype)
         r = model.halo
         c2 = second_derivative_coefficients(model.space_order)
@@ -102,6 +107,7 @@ class Propagator:
         self.cpml_axes = self.array_axes if model.boundary == "cpml" else ()
         ry = r if model.ndim == 3 else 0
         self.halos = (r, ry, r)
+        self.box = np.array([r, self.shape[0] - r, ry, self.shape[1] - ry, r, self.shape[2] - r])
         regions = memory_regions(model)
         self.memory_regions = regions
         self.memory_offsets, self.memory_sizes = zip(
@@ -120,13 +126,14 @@ class Propagator:
 
     def new_state(self) -> State:
         """Zero wavefields and CPML memory variables, shaped as :func:`state_shapes` says."""
-        u, u_prev, psi, zeta = state_shapes(self.model)
+        u, u_prev, psi, zeta, memory = state_shapes(self.model)
         dtype = self.model.dtype
         return State(
             np.zeros(u, dtype),
             np.zeros(u_prev, dtype),
             tuple(np.zeros(s, dtype) for s in psi),
             tuple(np.zeros(s, dtype) for s in zeta),
+            tuple(np.zeros(s, dtype) for s in memory),
         )
 
     def step(self, state: State, src=None, add=None, out=None) -> None:
@@ -141,6 +148,7 @@ class Propagator:
         u, u_prev = state.u, state.u_prev
         u_next = u_prev if out is None else out
         u_prev = None if out is None else u_prev
+        relax = () if self.relaxation is None else (state.memory[0], *self.relaxation)
         if self.density is not None:
             self.density.step(u, u_next if u_prev is None else u_prev, u_next, state.psi,
                               state.zeta)  # fmt: skip
@@ -160,12 +168,22 @@ class Propagator:
                 *self.x_slabs[0],
                 *self.x_slabs[1],
                 self.boxes,
+                *relax,
+            )
+        elif relax:
+            attenuation_kernels.relaxed_step(
+                u, u_prev, u_next, self.w2, *self.c, *self.keep, *relax, self.boxes
             )
         else:
             kernels.laplacian_step(
                 u, u_prev, u_next, self.w2, *self.c, *self.keep, *self.free_columns, self.boxes
             )
-        if src is not None:
+        if src is not None and relax:
+            weights, _, gain, half = self.relaxation
+            attenuation_kernels.inject_relaxed(
+                u_next, relax[0], *src, self.w2, *self.keep, weights, gain, half
+            )
+        elif src is not None:
             kernels.inject(u_next, *src)
         if add is not None:
             u_next += add
@@ -195,6 +213,8 @@ class Propagator:
         (:meth:`waveback.physics.density.DensityOperator.adjoint_step`).
         """
         q, q_next = state.u, state.u_prev
+        if self.relaxation is not None:  # the operator acts on g_bar, the relaxation's transpose
+            q, q_image, image = self._relaxed_drive(q, state.memory[0]), image, None
         if self.density is not None:
             self.density.adjoint_step(q, q_next, state.psi, state.zeta, image, fields, flux_images)
         elif self.cpml_axes:
@@ -231,11 +251,40 @@ class Propagator:
                 image,
                 fields,
             )
+        if self.relaxation is not None:
+            q, g_bar = state.u, q
+            attenuation_kernels.restore_inertia(q_next, q, g_bar, *self.keep, self.box)
+            if q_image is not None:
+                scatter_image(q_image, q, *fields, *self.keep, self.box)
         if rec is not None:
             kernels.inject(q_next, *rec)
         if self.model.free_surface:
             kernels.mirror_free_surface(q_next, self.model.halo)
         state.u, state.u_prev = q_next, q
+
+    def _relaxed_drive(self, q, memory):
+        """:math:`\\bar g` of the adjoint variable ``q`` (moving the adjoint memory back one
+        step), mirrored under a free surface like ``q``, in a scratch field."""
+        if getattr(self, "_g_bar", None) is None:
+            self._g_bar = np.zeros(self.shape, self.model.dtype)
+        attenuation_kernels.relaxed_adjoint_drive(q, self._g_bar, memory, *self.relaxation,
+                                                  self.box)  # fmt: skip
+        if self.model.free_surface:
+            kernels.mirror_free_surface(self._g_bar, self.model.halo)
+        return self._g_bar
+
+    def read_source(self, state, idx, weights, out) -> None:
+        """The wavelet adjoint at step ``n`` from the adjoint state, before its step ``n``:
+        ``out = S q`` with :meth:`source_adjoint_weights`; with attenuation, the sources sit in
+        the drive, so ``S`` reads :math:`\\bar g` (:func:`~waveback.physics.
+        attenuation_kernels.sample_relaxed`)."""
+        if self.relaxation is None:
+            kernels.sample(state.u, idx, weights, out)
+        else:
+            weights_a, _, gain, half = self.relaxation
+            attenuation_kernels.sample_relaxed(
+                state.u, state.memory[0], idx, weights, weights_a, gain, half, out
+            )
 
     def born_scale(self) -> np.ndarray:
         """``1 / (m w2 K)`` on the updated points (0 in the halo), float64, padded shape.
@@ -275,6 +324,8 @@ class Propagator:
         """Weights ``W / (ΔV K)`` that read the wavelet adjoint from the adjoint variable
         (``W / (ΔV K rho)`` with a density)."""
         cell = float(np.prod(self.model.spacing))
+        if self.relaxation is not None:  # W / dV, see read_source
+            return (weights / cell).astype(self.model.dtype)
         if self.density is not None:
             cell = cell * self.density.rho.reshape(-1)[idx]
         return (weights / (cell * self.sponge_factor_at(idx))).astype(self.model.dtype)
@@ -305,10 +356,32 @@ def check_dt(model, dt) -> float:
         raise ValueError(
             f"dt = {dt:.6g} s is unstable for this model: the largest stable time step for "
             f"space_order={model.space_order} in {model.ndim}D with "
-            f"vmax = {float(model.vp.max()):.6g} m/s "
+            f"vmax = {float(model.fastest_velocity.max()):.6g} m/s "
             f"is {limit:.6g} s; use dt <= {limit:.6g} (e.g. {0.9 * limit:.3g})"
         )
     return dt
+
+
+def _propagation_velocity(model) -> np.ndarray:
+    """The velocity of ``w2 = dt² v²``, float64, model shape: ``vp``, or with attenuation the
+    relaxed velocity :math:`v_R` (:mod:`waveback.physics.attenuation`)."""
+    if model.sls is None:
+        return model.vp.astype(np.float64)
+    return np.broadcast_to(model.sls.relaxed_velocity, model.shape).astype(np.float64)
+
+
+def _relaxation(model, dt) -> tuple:
+    """``(weights, decay, gain, half)`` of the memory update: the per-point weights
+    :math:`a_l` padded ``(L, *padded)`` and the coefficients of
+    :func:`~waveback.physics.attenuation.memory_coefficients`, in the model's dtype."""
+    sls = model.sls
+    weights = np.broadcast_to(
+        sls.weights.reshape(sls.weights.shape + (1,) * (model.ndim + 1 - sls.weights.ndim)),
+        (sls.n_mechanisms, *model.shape),
+    )
+    padded = np.stack([model.pad(a) for a in weights])
+    padded = padded.reshape(sls.n_mechanisms, *_shape3(model.padded_shape))
+    return (np.ascontiguousarray(padded, model.dtype), *memory_coefficients(sls, dt, model.dtype))
 
 
 def _dilate(mask, r):
@@ -330,7 +403,8 @@ def _ranges(mask):
 
 
 def state_shapes(model) -> tuple:
-    """The shapes of a :class:`State`'s arrays: ``(u, u_prev, psi shapes, zeta shapes)``.
+    """The shapes of a :class:`State`'s arrays: ``(u, u_prev, psi shapes, zeta shapes,
+    memory shapes)`` (the last empty without attenuation).
 
     The CPML memory of an axis is stored for its slabs only (:func:`memory_regions`, layout in
     :mod:`waveback.cpml_kernels`): as many points along that axis as its regions hold, full
@@ -342,12 +416,19 @@ def state_shapes(model) -> tuple:
         cpml = model.boundary == "cpml"
         axes = (0, 2) if model.ndim == 2 else (0, 1, 2)
         aux = tuple(shape if cpml and ax in axes else (1, 1, 1) for ax in range(3))
-        return shape, shape, aux, aux
+        return shape, shape, aux, aux, _memory_shapes(model)
     aux = []
     for ax, regions in enumerate(memory_regions(model)):
         size = sum(stop - start for start, stop in regions)
         aux.append(shape[:ax] + (size,) + shape[ax + 1 :] if regions else (1, 1, 1))
-    return shape, shape, tuple(aux), tuple(aux)
+    return shape, shape, tuple(aux), tuple(aux), _memory_shapes(model)
+
+
+def _memory_shapes(model) -> tuple:
+    """``((L, *padded),)`` for the memory variables of an attenuating model, else ``()``."""
+    if model.attenuation is None:
+        return ()
+    return ((model.sls.n_mechanisms, *_shape3(model.padded_shape)),)
 
 
 def memory_regions(model) -> tuple:

@@ -153,7 +153,7 @@ class Solver:
 
         def read_sources(state, n):
             out.append(np.zeros(self.nsrc, self.model.dtype))
-            kernels.sample(state.u, *self._read_sources, out[-1])
+            self.propagator.read_source(state, *self._read_sources, out[-1])
 
         self._backpropagate(data, read_sources, progress)
         return np.array(out[::-1]).reshape(-1, self.nsrc)
@@ -371,6 +371,8 @@ def gradient_plan(model, nt, dt, memory="auto", nrec=0, illumination=False):
     # illumination); with a density also the images of the rho gradient
     if model.rho is not None:
         extra += model.ndim * field + field * 8 // model.dtype.itemsize
+    if model.attenuation is not None:  # the adjoint's scratch for the relaxation's transpose
+        extra += field
     working = 2 * one_state + footprint.coefficient_bytes(model) + 2 * field + extra
     return checkpointing.plan(nt, field, one_state, working, memory)
 
