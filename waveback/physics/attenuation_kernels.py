@@ -202,7 +202,8 @@ def inject_relaxed(field, memory, idx, weights, amplitudes, w2, keep_z, keep_y, 
     :math:`b_l a_l s` to ``memory`` (:math:`r_l^{n+1/2}`).
     """
     nz, ny, nx = field.shape
-    ff, rf, af, wf = field.reshape(-1), memory.reshape(-1), relax_weights.reshape(-1), w2.reshape(-1)
+    ff, rf, wf = field.reshape(-1), memory.reshape(-1), w2.reshape(-1)
+    af = relax_weights.reshape(-1)
     size = ff.size
     for p in range(idx.shape[0]):
         for k in range(idx.shape[1]):

@@ -372,11 +372,14 @@ def _load(state, slot):
 
 
 def _pairs(a, b):
-    return zip(
-        (a.u, a.u_prev, *a.psi, *a.zeta, *a.memory),
-        (b.u, b.u_prev, *b.psi, *b.zeta, *b.memory),
-        strict=True,
-    )
+    return zip(_fields(a), _fields(b), strict=True)
+
+
+def _fields(state):
+    """A state's arrays as padded-grid shaped ``(nz, ny, nx)`` views (the memory variables'
+    ``(L, nz, ny, nx)`` as ``(L nz, ny, nx)``), what :func:`waveback.kernels.copy` takes."""
+    memory = tuple(m.reshape(-1, *m.shape[2:]) for m in state.memory)
+    return (state.u, state.u_prev, *state.psi, *state.zeta, *memory)
 
 
 def state_bytes(state) -> int:

@@ -175,8 +175,8 @@ def _forward_rows(u, u_prev, u_next, w2, c, g, prof, keep, psi, zeta, off, x_sla
                     if relaxation is None:
                         _zeta_at(zx, px, uf, nf, wf, ax, bx, cx, gx, xs + t, row + t, one, one, t)
                     else:
-                        _zeta_into(zx, px, uf, lap, ax, bx, cx, gx, xs + t, row + t, t - uint64(rx), one,
-                                   one, t)  # fmt: skip
+                        j = t - uint64(rx)
+                        _zeta_into(zx, px, uf, lap, ax, bx, cx, gx, xs + t, row + t, j, one, one, t)
             if relaxation is not None:
                 memory, weights, decay, gain, half = relaxation
                 relaxed_row(uf, pf, nf, wf, lap, memory.reshape(-1), weights.reshape(-1), decay,

@@ -24,9 +24,9 @@ the phase velocity at the reference frequency :math:`\\sqrt{f_{lo} f_{hi}}` of i
 
 from __future__ import annotations
 
-import numpy as np
-
 from functools import cached_property
+
+import numpy as np
 
 from .attenuation import ATTENUATIONS, ConstantQ, fit_sls
 from .stencils import critical_dt, second_derivative_coefficients, staggered_critical_dt
