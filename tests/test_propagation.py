@@ -287,10 +287,10 @@ def test_float32_kernels_do_no_float64_arithmetic():
         ),
         (kernels.sample, (u, idx, weights, np.zeros(1, np.float32))),
         (kernels.inject, (u, idx, weights, np.ones(1, np.float32))),
-        (kernels.scattering, (v, u, u, u, u, *prop.keep)),
+        (kernels.scattering, (v, u, u, u, u, *prop.sponge)),
     ]
     cpml = (prop.c, prop.g, prop.prof)
-    memory = (tuple(prop.keep), st.psi, st.zeta, prop.memory_offsets, prop.x_slabs)
+    memory = (tuple(prop.sponge), st.psi, st.zeta, prop.memory_offsets, prop.x_slabs)
     calls += [
         (cpml_kernels._forward_rows, (u, None, v, w2, *cpml, *memory, prop.boxes[0])),
         (cpml_kernels._forward_rows, (u, v, w2.copy(), w2, *cpml, *memory, prop.boxes[0])),

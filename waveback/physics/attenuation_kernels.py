@@ -122,7 +122,7 @@ def memory_adjoint(drive, memory, weights, decay, gain, half):
 
 
 @njit(inline="always")
-def relaxed_row(uf, pf, nf, wf, g, rf, af, decay, gain, half, base, n, keep_row, keep_x, rx):
+def relaxed_row(uf, pf, nf, wf, g, rf, af, decay, gain, half, base, n, sponge_row, sponge_x, rx):
     """``u_next <- K (2u + w2 h) - (2K - 1) u_prev`` on ``n`` points of a row from ``base``,
     ``h`` the relaxation of the drive ``g[j]`` (the row's operator output)."""
     size = uf.size
@@ -131,12 +131,12 @@ def relaxed_row(uf, pf, nf, wf, g, rf, af, decay, gain, half, base, n, keep_row,
         j = uint64(jq)
         i = base + j
         h = relaxed(g[j], rf, af, decay, gain, half, i, size)
-        k = keep_row * keep_x[uint64(rx) + j]
+        k = sponge_row * sponge_x[uint64(rx) + j]
         nf[i] = k * (uf[i] + uf[i] + wf[i] * h) - (k + k - one) * pf[i]
 
 
 @njit(**SERIAL)
-def _relaxed_rows(u, u_prev, u_next, w2, cz, cy, cx, keep_z, keep_y, keep_x, relaxation, box):
+def _relaxed_rows(u, u_prev, u_next, w2, cz, cy, cx, sponge_z, sponge_y, sponge_x, relaxation, box):
     """The attenuating update of the rows of ``box`` (see :func:`relaxed_step`)."""
     nz, ny, nx = u.shape
     rx = len(cx) - 1
@@ -149,15 +149,15 @@ def _relaxed_rows(u, u_prev, u_next, w2, cz, cy, cx, keep_z, keep_y, keep_x, rel
     for row in range((box[1] - box[0]) * (box[3] - box[2])):
         iz, iy = box[0] + row // (box[3] - box[2]), box[2] + row % (box[3] - box[2])
         base = laplacian_row(uf, cz, cy, cx, iz, iy, ny, nx, lap)
-        keep_row = keep_z[iz] * keep_y[iy]
-        relaxed_row(uf, pf, nf, wf, lap, rf, af, decay, gain, half, base, lap.size, keep_row,
-                    keep_x, rx)  # fmt: skip
+        sponge_row = sponge_z[iz] * sponge_y[iy]
+        relaxed_row(uf, pf, nf, wf, lap, rf, af, decay, gain, half, base, lap.size, sponge_row,
+                    sponge_x, rx)  # fmt: skip
     restore_fp_mode(fp_mode)
 
 
 @njit(**PARALLEL)
 def relaxed_step(
-    u, u_prev, u_next, w2, cz, cy, cx, keep_z, keep_y, keep_x, memory, weights, decay, gain,
+    u, u_prev, u_next, w2, cz, cy, cx, sponge_z, sponge_y, sponge_x, memory, weights, decay, gain,
     half, boxes,
 ):  # fmt: skip
     """One attenuating leapfrog step without CPML (sponge or none), ``memory`` advanced.
@@ -168,7 +168,7 @@ def relaxed_step(
     """
     for item in prange(boxes.shape[0]):
         _relaxed_rows(
-            u, u_prev, u_next, w2, cz, cy, cx, keep_z, keep_y, keep_x,
+            u, u_prev, u_next, w2, cz, cy, cx, sponge_z, sponge_y, sponge_x,
             (memory, weights, decay, gain, half), boxes[item],
         )  # fmt: skip
 
@@ -193,19 +193,19 @@ def relaxed_adjoint_drive(q, g_bar, memory, weights, decay, gain, half, box):
 
 
 @njit(**PARALLEL)
-def restore_inertia(q_next, q, g_bar, keep_z, keep_y, keep_x, box):
+def restore_inertia(q_next, q, g_bar, sponge_z, sponge_y, sponge_x, box):
     """``q_next += 2K (q - g_bar)`` on ``box``: a lossless adjoint update run on ``g_bar``
     (``K (2 g_bar + w2 L g_bar) - ...``) becomes the attenuating one (``K (2q + ...)``)."""
     for iz in prange(box[0], box[1]):
         for iy in range(box[2], box[3]):
-            kzy = keep_z[iz] * keep_y[iy]
+            kzy = sponge_z[iz] * sponge_y[iy]
             for ix in range(box[4], box[5]):
-                k = kzy * keep_x[ix]
+                k = kzy * sponge_x[ix]
                 q_next[iz, iy, ix] += (k + k) * (q[iz, iy, ix] - g_bar[iz, iy, ix])
 
 
 @njit(cache=True, nogil=True)
-def inject_relaxed(field, memory, idx, weights, amplitudes, w2, keep_z, keep_y, keep_x,
+def inject_relaxed(field, memory, idx, weights, amplitudes, w2, sponge_z, sponge_y, sponge_x,
                    relax_weights, gain, half):  # fmt: skip
     """Point sources added to the drive ``g`` after an attenuating step has run without them.
 
@@ -227,8 +227,8 @@ def inject_relaxed(field, memory, idx, weights, amplitudes, w2, keep_z, keep_y, 
             for l in range(len(gain)):
                 total += half[l] * af[l * size + i]
                 rf[l * size + i] += gain[l] * af[l * size + i] * s
-            keep = keep_z[i // (ny * nx)] * keep_y[(i // nx) % ny] * keep_x[i % nx]
-            ff[i] += keep * total * v
+            k = sponge_z[i // (ny * nx)] * sponge_y[(i // nx) % ny] * sponge_x[i % nx]
+            ff[i] += k * total * v
 
 
 @njit(cache=True, nogil=True)

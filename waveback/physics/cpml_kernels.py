@@ -106,7 +106,7 @@ def _lupdate_at(nf, wf, pf, zf, a, c, g, s, i, ss, t):
 
 
 @njit(**SERIAL)
-def _forward_rows(u, u_prev, u_next, w2, c, g, prof, keep, psi, zeta, off, x_slabs, box,
+def _forward_rows(u, u_prev, u_next, w2, c, g, prof, sponge, psi, zeta, off, x_slabs, box,
                   relaxation):  # fmt: skip
     """The CPML forward update of the rows of ``box`` (arguments as in :func:`forward_step`).
 
@@ -116,6 +116,7 @@ def _forward_rows(u, u_prev, u_next, w2, c, g, prof, keep, psi, zeta, off, x_sla
     """
     nz, ny, nx = u.shape
     (cz, cy, cx), (gz, gy, gx) = c, g
+    sz, sy, sx = sponge
     (az, bz), (ay, by), (ax, bx) = prof
     rz, rx = len(cz) - 1, len(cx) - 1
     n = nx - 2 * rx
@@ -150,8 +151,7 @@ def _forward_rows(u, u_prev, u_next, w2, c, g, prof, keep, psi, zeta, off, x_sla
                 for t in range(uint64(x0), uint64(x1)):
                     _psi_at(px, uf, ax, bx, gx, xs + t, row + t, one, one, t)
             if relaxation is None:
-                update_row(uf, pf, nf, wf, cz, cy, cx, keep[0], keep[1], keep[2], 0, n, iz, iy,
-                           lap)  # fmt: skip
+                update_row(uf, pf, nf, wf, cz, cy, cx, sz, sy, sx, 0, n, iz, iy, lap)
             else:
                 laplacian_row(uf, cz, cy, cx, iz, iy, ny, nx, lap)
             i = row + uint64(rx)
@@ -180,14 +180,14 @@ def _forward_rows(u, u_prev, u_next, w2, c, g, prof, keep, psi, zeta, off, x_sla
             if relaxation is not None:
                 memory, weights, decay, gain, half = relaxation
                 relaxed_row(uf, pf, nf, wf, lap, memory.reshape(-1), weights.reshape(-1), decay,
-                            gain, half, i, n, keep[0][iz] * keep[1][iy], keep[2], rx)  # fmt: skip
+                            gain, half, i, n, sz[iz] * sy[iy], sx, rx)  # fmt: skip
     restore_fp_mode(fp_mode)
 
 
 @njit(**PARALLEL)
 def forward_step(
-    u, u_prev, u_next, w2, cz, cy, cx, gz, gy, gx, az, bz, ay, by, ax, bx, keep_z, keep_y,
-    keep_x, psi_z, psi_y, psi_x, zeta_z, zeta_y, zeta_x, off_z, off_y, off_x, x0a, x1a, x0b,
+    u, u_prev, u_next, w2, cz, cy, cx, gz, gy, gx, az, bz, ay, by, ax, bx, sponge_z, sponge_y,
+    sponge_x, psi_z, psi_y, psi_x, zeta_z, zeta_y, zeta_x, off_z, off_y, off_x, x0a, x1a, x0b,
     x1b, boxes, memory=None, weights=None, decay=None, gain=None, half=None,
 ):  # fmt: skip
     """One leapfrog step with CPML: ``u_next <- 2u - u_prev + w2 (L u + CPML terms)``.
@@ -206,14 +206,16 @@ def forward_step(
         if memory is None:
             _forward_rows(
                 u, u_prev, u_next, w2, (cz, cy, cx), (gz, gy, gx),
-                ((az, bz), (ay, by), (ax, bx)), (keep_z, keep_y, keep_x), (psi_z, psi_y, psi_x),
+                ((az, bz), (ay, by), (ax, bx)), (sponge_z, sponge_y, sponge_x),
+                (psi_z, psi_y, psi_x),
                 (zeta_z, zeta_y, zeta_x), (off_z, off_y, off_x), ((x0a, x1a), (x0b, x1b)),
                 boxes[item], None,
             )  # fmt: skip
         else:
             _forward_rows(
                 u, u_prev, u_next, w2, (cz, cy, cx), (gz, gy, gx),
-                ((az, bz), (ay, by), (ax, bx)), (keep_z, keep_y, keep_x), (psi_z, psi_y, psi_x),
+                ((az, bz), (ay, by), (ax, bx)), (sponge_z, sponge_y, sponge_x),
+                (psi_z, psi_y, psi_x),
                 (zeta_z, zeta_y, zeta_x), (off_z, off_y, off_x), ((x0a, x1a), (x0b, x1b)),
                 boxes[item], (memory, weights, decay, gain, half),
             )  # fmt: skip
@@ -221,11 +223,12 @@ def forward_step(
 
 @njit(**SERIAL)
 def _adjoint_rows(
-    q, q_next, w2, c, g, prof, near, keep, psi, zeta, off, x_slabs, x_near, box, image, fields
+    q, q_next, w2, c, g, prof, near, sponge, psi, zeta, off, x_slabs, x_near, box, image, fields
 ):
     """The transposed CPML update of the rows of ``box`` (arguments as in :func:`adjoint_step`)."""
     nz, ny, nx = q.shape
     (cz, cy, cx), (gz, gy, gx) = c, g
+    sz, sy, sx = sponge
     (az, bz), (ay, by), (ax, bx) = prof
     rz, rx = len(cz) - 1, len(cx) - 1
     n = nx - 2 * rx
@@ -277,10 +280,12 @@ def _adjoint_rows(
                 xs = xrow - uint64(off[2][x0])
                 for t in range(uint64(x0), uint64(x1)):
                     _lpsi_at(px, zx, qf, ax, bx, gx, xs + t, row + t, one, one, t)
-            update_row(qf, nf, nf, wf, cz, cy, cx, keep[0], keep[1], keep[2], 0, n, iz, iy, lap)
+            update_row(
+                qf, nf, nf, wf, cz, cy, cx, sponge[0], sponge[1], sponge[2], 0, n, iz, iy, lap
+            )
             i = row + uint64(rx)
             if image is not None:
-                image_row(image.reshape(-1), qf, fields, i, n, one_k, keep[2], rx)
+                image_row(image.reshape(-1), qf, fields, i, n, one_k, sponge[2], rx)
             if near[0][iz] != 0:
                 s = i - uint64(off[0][iz]) * sz
                 for j in range(uint64(n)):
@@ -298,8 +303,8 @@ def _adjoint_rows(
 
 @njit(**PARALLEL)
 def adjoint_step(
-    q, q_next, w2, cz, cy, cx, gz, gy, gx, az, bz, ay, by, ax, bx, near_z, near_y, keep_z,
-    keep_y, keep_x, psi_z, psi_y, psi_x, zeta_z, zeta_y, zeta_x, off_z, off_y, off_x, x0a,
+    q, q_next, w2, cz, cy, cx, gz, gy, gx, az, bz, ay, by, ax, bx, near_z, near_y, sponge_z,
+    sponge_y, sponge_x, psi_z, psi_y, psi_x, zeta_z, zeta_y, zeta_x, off_z, off_y, off_x, x0a,
     x1a, x0b, x1b, x0c, x1c, x0d, x1d, boxes, image=None, fields=None,
 ):  # fmt: skip
     """The exact transpose of :func:`forward_step`, in the adjoint variable ``q = w2 lambda``.
@@ -314,7 +319,7 @@ def adjoint_step(
     for item in prange(boxes.shape[0]):
         _adjoint_rows(
             q, q_next, w2, (cz, cy, cx), (gz, gy, gx), ((az, bz), (ay, by), (ax, bx)),
-            (near_z, near_y), (keep_z, keep_y, keep_x), (psi_z, psi_y, psi_x),
+            (near_z, near_y), (sponge_z, sponge_y, sponge_x), (psi_z, psi_y, psi_x),
             (zeta_z, zeta_y, zeta_x), (off_z, off_y, off_x), ((x0a, x1a), (x0b, x1b)),
             ((x0c, x1c), (x0d, x1d)), boxes[item], image, fields,
         )  # fmt: skip

@@ -126,7 +126,7 @@ class DensityOperator:
             x_runs[1][r - 1] = False
         # The columns (counted from the first non-halo one) free of damping (and of x memory):
         # there the update is fused (see density_kernels._row).
-        undamped = prop.keep[2][r : shape[2] - r] == 1
+        undamped = prop.sponge[2][r : shape[2] - r] == 1
         no_memory = undamped & ~x_runs[1][r : shape[2] - r] if x_runs[1].size > 1 else undamped
         free = [_longest_run(no_memory), _longest_run(undamped)]
         self.runs = np.array([_runs(mask) for mask in x_runs] + [free], np.int64)
@@ -157,7 +157,7 @@ class DensityOperator:
         """``u_next <- K (2u + w2 L u) - (2K - 1) u_prev`` with CPML memory ``psi``, ``zeta``
         (one fused sweep, :func:`waveback.physics.density_kernels.forward_step`)."""
         u_prev = None if u_prev is u_next else u_prev  # in place: its own specialisation
-        dk.forward_step(u, u_prev, u_next, self.wrho, self.b, *self.beta, *self.prop.keep, *psi,
+        dk.forward_step(u, u_prev, u_next, self.wrho, self.b, *self.beta, *self.prop.sponge, *psi,
                         *zeta, *self._constants())  # fmt: skip
 
     def adjoint_step(self, q, q_next, lpsi, lzeta, image=None, fields=None, flux_images=None):
@@ -168,10 +168,10 @@ class DensityOperator:
         ``flux_images`` (one padded field per axis) adds :math:`D^+_a u^n \\cdot F^\\dagger_a`,
         the buoyancy part of the density gradient (see :meth:`rho_gradient`).
         """
-        images = (self.prop.keep[0][:1].reshape(1, 1, 1),) * 3  # size 1: no flux images
+        images = (self.prop.sponge[0][:1].reshape(1, 1, 1),) * 3  # size 1: no flux images
         images = images if flux_images is None else tuple(flux_images)
         fu = q if flux_images is None else fields[1]
-        dk.adjoint_step(q, q_next, self.wrho, self.b, *self.beta, *self.prop.keep, *lpsi, *lzeta,
+        dk.adjoint_step(q, q_next, self.wrho, self.b, *self.beta, *self.prop.sponge, *lpsi, *lzeta,
                         *self._constants(), image, fields, *images, fu)  # fmt: skip
 
     # --- Derivatives with respect to rho. ----------------------------------------------------

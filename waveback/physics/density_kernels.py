@@ -181,7 +181,7 @@ def _z_plane(adjoint, uf, bf, ring, j, g, beta, mem, image, fu):
 @njit(inline="always")
 def _y_plane(adjoint, uf, bf, fy, iz, g, beta, mem, image, fu):
     """The y fluxes of plane ``iz`` on half rows ``y0 - M .. y1 + M - 2`` into ``fy`` (3D);
-    rows outside the flux range keep the zeros they were allocated with."""
+    rows outside the flux range sponge the zeros they were allocated with."""
     nz, ny, nx, r, surface, z0, z1, y0, y1 = g
     m = len(beta)
     n, sy = uint64(nx - 2 * r), uint64(nx)
@@ -274,14 +274,14 @@ def _fused_row(uf, pf, nf, wf, ring, fx, fy, iz, iy, g, beta, q0, q1):
 
 
 @njit(inline="always")
-def _row(uf, pf, nf, wf, acc, ring, fx, fy, iz, iy, g, beta, keep, mem, runs, adjoint):
+def _row(uf, pf, nf, wf, acc, ring, fx, fy, iz, iy, g, beta, sponge, mem, runs, adjoint):
     """Divergence, memory and update of row ``(iz, iy)``: fused on the columns ``runs[3]``
     free of damping and (forward) of x memory when the row has neither, else in steps."""
     nx, r = g[2], g[3]
     n = nx - 2 * r
     k = 1 if adjoint else 0
     c0, c1 = runs[3, k, 0], runs[3, k, 1]
-    free = keep[0][iz] * keep[1][iy] == 1
+    free = sponge[0][iz] * sponge[1][iy] == 1
     if not adjoint:
         free = free and not (mem[0][0].size > 1 and mem[0][4][iz] != 0)
         free = free and not (mem[1][0].size > 1 and mem[1][4][iy] != 0)
@@ -291,8 +291,8 @@ def _row(uf, pf, nf, wf, acc, ring, fx, fy, iz, iy, g, beta, keep, mem, runs, ad
     _divergence(acc, ring, fx, fy, iz, iy, g, beta, c1, n)
     if not adjoint:
         _zeta_row(acc, ring, fx, fy, iz, iy, g, beta, mem, runs[1])
-    _update_row(uf, pf, nf, wf, acc, keep, iz, iy, g, 0, c0)
-    _update_row(uf, pf, nf, wf, acc, keep, iz, iy, g, c1, n)
+    _update_row(uf, pf, nf, wf, acc, sponge, iz, iy, g, 0, c0)
+    _update_row(uf, pf, nf, wf, acc, sponge, iz, iy, g, c1, n)
     _fused_row(uf, pf, nf, wf, ring, fx, fy, iz, iy, g, beta, c0, c1)
 
 
@@ -328,30 +328,30 @@ def _zeta_row(acc, ring, fx, fy, iz, iy, g, beta, mem, runs):
 
 
 @njit(inline="always")
-def _update_row(uf, pf, nf, wf, acc, keep, iz, iy, g, q0, q1):
+def _update_row(uf, pf, nf, wf, acc, sponge, iz, iy, g, q0, q1):
     """``u_next <- K (2u + wrho acc) - (2K - 1) u_prev`` on columns ``q0..q1`` of a row."""
     ny, nx, r = g[1], g[2], g[3]
-    keep_z, keep_y, keep_x = keep
-    kzy, one = keep_z[iz] * keep_y[iy], uf.dtype.type(1)
+    sponge_z, sponge_y, sponge_x = sponge
+    kzy, one = sponge_z[iz] * sponge_y[iy], uf.dtype.type(1)
     base = uint64((iz * ny + iy) * nx + r)
     for q in range(uint64(q0), uint64(q1)):  # one branch-free form (K = 1 is exact in it)
         i = base + q
-        k = kzy * keep_x[uint64(r) + q]
+        k = kzy * sponge_x[uint64(r) + q]
         nf[i] = k * (uf[i] + uf[i] + wf[i] * acc[q]) - (k + k - one) * pf[i]
 
 
 @njit(**SERIAL)
-def _scatter_row(image, qf, fields, keep, iz, iy, g):
+def _scatter_row(image, qf, fields, sponge, iz, iy, g):
     """``image += q D``, ``D = u_next - 2K u + (2K - 1) u_prev`` on a row (the ``m`` and
     ``rho`` imaging condition, see :func:`waveback.kernels.scattering`)."""
     ny, nx, r = g[1], g[2], g[3]
     gf, hn = image.reshape(-1), fields[0].reshape(-1)
     h, hp = fields[1].reshape(-1), fields[2].reshape(-1)
-    kzy, one = keep[0][iz] * keep[1][iy], qf.dtype.type(1)
+    kzy, one = sponge[0][iz] * sponge[1][iy], qf.dtype.type(1)
     base = uint64((iz * ny + iy) * nx + r)
     for q in range(uint64(nx - 2 * r)):
         i = base + q
-        k2 = (kzy + kzy) * keep[2][uint64(r) + q]
+        k2 = (kzy + kzy) * sponge[2][uint64(r) + q]
         gf[i] += qf[i] * (hn[i] - k2 * h[i] + (k2 - one) * hp[i])
 
 
@@ -359,7 +359,7 @@ def _scatter_row(image, qf, fields, keep, iz, iy, g):
 
 
 @njit(**SERIAL)
-def _forward_rows(u, u_prev, u_next, wrho, b, beta, keep, mem, runs, surface, box):
+def _forward_rows(u, u_prev, u_next, wrho, b, beta, sponge, mem, runs, surface, box):
     """The forward step on the rows of work item ``box = (z0, z1, y0, y1)``."""
     nz, ny, nx = u.shape
     m = len(beta[0])
@@ -381,7 +381,7 @@ def _forward_rows(u, u_prev, u_next, wrho, b, beta, keep, mem, runs, surface, bo
             _y_plane(False, uf, bf, fy, iz, g, beta[1], mem[1], none, uf)
         for iy in range(box[2], box[3]):
             _x_row(False, uf, bf, fx, iz, iy, g, beta[2], mem[2], runs[0], none, uf)
-            _row(uf, pf, nf, wf, acc, ring, fx, fy, iz, iy, g, beta, keep, mem, runs, False)
+            _row(uf, pf, nf, wf, acc, ring, fx, fy, iz, iy, g, beta, sponge, mem, runs, False)
     restore_fp_mode(fp_mode)
 
 
@@ -417,7 +417,7 @@ def _lzeta_plane(q, mem, runs, iz, g, along_z):
 
 
 @njit(**SERIAL)
-def _adjoint_rows(q, q_next, wrho, b, beta, keep, mem, runs, surface, box, image, fields,
+def _adjoint_rows(q, q_next, wrho, b, beta, sponge, mem, runs, surface, box, image, fields,
                   images_z, images_y, images_x, fu):  # fmt: skip
     """The transposed step on the rows of work item ``box`` (see :func:`adjoint_step`)."""
     nz, ny, nx = q.shape
@@ -443,8 +443,8 @@ def _adjoint_rows(q, q_next, wrho, b, beta, keep, mem, runs, surface, box, image
         for iy in range(box[2], box[3]):
             _x_row(True, qf, bf, fx, iz, iy, g, beta[2], mem[2], runs[2], images_x, fu)
             if image is not None:
-                _scatter_row(image, qf, fields, keep, iz, iy, g)
-            _row(qf, nf, nf, wf, acc, ring, fx, fy, iz, iy, g, beta, keep, mem, runs, True)
+                _scatter_row(image, qf, fields, sponge, iz, iy, g)
+            _row(qf, nf, nf, wf, acc, ring, fx, fy, iz, iy, g, beta, sponge, mem, runs, True)
     restore_fp_mode(fp_mode)
 
 
@@ -453,7 +453,7 @@ def _adjoint_rows(q, q_next, wrho, b, beta, keep, mem, runs, surface, box, image
 
 @njit(**PARALLEL)
 def forward_step(
-    u, u_prev, u_next, wrho, b, bz, by, bx, keep_z, keep_y, keep_x, psi_z, psi_y, psi_x,
+    u, u_prev, u_next, wrho, b, bz, by, bx, sponge_z, sponge_y, sponge_x, psi_z, psi_y, psi_x,
     zeta_z, zeta_y, zeta_x, ahz, bhz, ahy, bhy, ahx, bhx, aiz, biz, aiy, biy, aix, bix,
     near_z, near_y, near_x, off_z, off_y, off_x, runs, surface, boxes,
 ):  # fmt: skip
@@ -475,13 +475,13 @@ def forward_step(
             (psi_y, zeta_y, ahy, bhy, aiy, biy, near_y, off_y),
             (psi_x, zeta_x, ahx, bhx, aix, bix, near_x, off_x),
         )
-        _forward_rows(u, u_prev, u_next, wrho, b, (bz, by, bx), (keep_z, keep_y, keep_x), mem,
+        _forward_rows(u, u_prev, u_next, wrho, b, (bz, by, bx), (sponge_z, sponge_y, sponge_x), mem,
                       runs, surface, boxes[item])  # fmt: skip
 
 
 @njit(**PARALLEL)
 def adjoint_step(
-    q, q_next, wrho, b, bz, by, bx, keep_z, keep_y, keep_x, psi_z, psi_y, psi_x, zeta_z,
+    q, q_next, wrho, b, bz, by, bx, sponge_z, sponge_y, sponge_x, psi_z, psi_y, psi_x, zeta_z,
     zeta_y, zeta_x, ahz, bhz, ahy, bhy, ahx, bhx, aiz, biz, aiy, biy, aix, bix, near_z, near_y,
     near_x, off_z, off_y, off_x, runs, surface, boxes, image, fields, images_z, images_y,
     images_x, fu,
@@ -497,7 +497,7 @@ def adjoint_step(
             (psi_y, zeta_y, ahy, bhy, aiy, biy, near_y, off_y),
             (psi_x, zeta_x, ahx, bhx, aix, bix, near_x, off_x),
         )
-        _adjoint_rows(q, q_next, wrho, b, (bz, by, bx), (keep_z, keep_y, keep_x), mem, runs,
+        _adjoint_rows(q, q_next, wrho, b, (bz, by, bx), (sponge_z, sponge_y, sponge_x), mem, runs,
                       surface, boxes[item], image, fields, images_z, images_y, images_x,
                       fu)  # fmt: skip
 

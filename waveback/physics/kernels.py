@@ -98,7 +98,7 @@ else:  # other processors keep IEEE subnormals (correct, only slower)
 
 @njit(**SERIAL)
 def _update_rows(
-    u, u_prev, u_next, w2, cz, cy, cx, keep_z, keep_y, keep_x, x_lo, x_hi, box, image, fields
+    u, u_prev, u_next, w2, cz, cy, cx, sponge_z, sponge_y, sponge_x, x_lo, x_hi, box, image, fields
 ):
     """``u_next <- 2u - u_prev + w2 L u`` on the rows of ``box`` (damped in sponges).
 
@@ -114,29 +114,31 @@ def _update_rows(
     fp_mode = flush_subnormals()
     for row in range((box[1] - box[0]) * (box[3] - box[2])):
         iz, iy = box[0] + row // (box[3] - box[2]), box[2] + row % (box[3] - box[2])
-        update_row(uf, pf, nf, wf, cz, cy, cx, keep_z, keep_y, keep_x, x_lo, x_hi, iz, iy, lap)
+        update_row(
+            uf, pf, nf, wf, cz, cy, cx, sponge_z, sponge_y, sponge_x, x_lo, x_hi, iz, iy, lap
+        )
         if image is not None:
             base = uint64((iz * ny + iy) * nx + rx)
-            keep_row = keep_z[iz] * keep_y[iy]
-            image_row(image.reshape(-1), uf, fields, base, lap.size, keep_row, keep_x, rx)
+            sponge_row = sponge_z[iz] * sponge_y[iy]
+            image_row(image.reshape(-1), uf, fields, base, lap.size, sponge_row, sponge_x, rx)
     restore_fp_mode(fp_mode)
 
 
 @njit(inline="always")
-def update_row(uf, pf, nf, wf, cz, cy, cx, keep_z, keep_y, keep_x, x_lo, x_hi, iz, iy, lap):
+def update_row(uf, pf, nf, wf, cz, cy, cx, sponge_z, sponge_y, sponge_x, x_lo, x_hi, iz, iy, lap):
     """The update of padded row ``(iz, iy)`` of flat fields (``lap``: scratch of the row)."""
-    ny, nx = keep_y.size, keep_x.size
+    ny, nx = sponge_y.size, sponge_x.size
     rx = len(cx) - 1
     n = nx - 2 * rx
     base = laplacian_row(uf, cz, cy, cx, iz, iy, ny, nx, lap)
-    keep_row = keep_z[iz] * keep_y[iy]
-    j0, j1 = (n, n) if keep_row != 1 else (x_lo, x_hi)
+    sponge_row = sponge_z[iz] * sponge_y[iy]
+    j0, j1 = (n, n) if sponge_row != 1 else (x_lo, x_hi)
     for q in range(j1 - j0):
         j = uint64(j0) + uint64(q)
         i = base + j
         nf[i] = uf[i] + uf[i] - pf[i] + wf[i] * lap[j]
-    _damped_update(uf, pf, nf, wf, lap, base, 0, j0, keep_row, keep_x, rx)
-    _damped_update(uf, pf, nf, wf, lap, base, j1, n, keep_row, keep_x, rx)
+    _damped_update(uf, pf, nf, wf, lap, base, 0, j0, sponge_row, sponge_x, rx)
+    _damped_update(uf, pf, nf, wf, lap, base, j1, n, sponge_row, sponge_x, rx)
 
 
 @njit(inline="always")
@@ -168,28 +170,28 @@ def _scattered(f_next, f, f_prev, k2, one):
 
 
 @njit(**SERIAL)
-def image_row(out, uf, fields, base, n, keep_row, keep_x, rx):
+def image_row(out, uf, fields, base, n, sponge_row, sponge_x, rx):
     """``out += u * D`` on ``n`` points of a row, ``D`` as in :func:`scattering`."""
     hn, h, hp = fields[0].reshape(-1), fields[1].reshape(-1), fields[2].reshape(-1)
     one = uf.dtype.type(1)
     for jq in range(n):
         j = uint64(jq)
         i = base + j
-        k2 = (keep_row + keep_row) * keep_x[uint64(rx) + j]
+        k2 = (sponge_row + sponge_row) * sponge_x[uint64(rx) + j]
         out[i] += uf[i] * _scattered(hn[i], h[i], hp[i], k2, one)
 
 
 @njit(**SERIAL)
-def _damped_update(uf, pf, nf, wf, lap, base, j0, j1, keep_row, keep_x, rx):
-    """Sponge form ``u_next <- q (2u + w2 L u) - (2q - 1) u_prev`` on row columns ``j0..j1``.
+def _damped_update(uf, pf, nf, wf, lap, base, j0, j1, sponge_row, sponge_x, rx):
+    """Sponge form ``u_next <- K (2u + w2 L u) - (2K - 1) u_prev`` on row columns ``j0..j1``.
 
-    ``q = 1 / (1 + s)`` is the product of the per-axis factors (see :func:`laplacian_step`).
+    ``K = 1 / (1 + s)`` is the product of the per-axis factors (see :func:`laplacian_step`).
     """
     for jq in range(j1 - j0):
         j = uint64(j0) + uint64(jq)
         i = base + j
-        q = keep_row * keep_x[uint64(rx) + j]
-        nf[i] = q * (uf[i] + uf[i] + wf[i] * lap[j]) - (q + q - nf.dtype.type(1)) * pf[i]
+        k = sponge_row * sponge_x[uint64(rx) + j]
+        nf[i] = k * (uf[i] + uf[i] + wf[i] * lap[j]) - (k + k - nf.dtype.type(1)) * pf[i]
 
 
 @njit(**PARALLEL)
@@ -201,9 +203,9 @@ def laplacian_step(
     cz,
     cy,
     cx,
-    keep_z,
-    keep_y,
-    keep_x,
+    sponge_z,
+    sponge_y,
+    sponge_x,
     x_lo,
     x_hi,
     boxes,
@@ -221,9 +223,10 @@ def laplacian_step(
 
     In a sponge, ``u_tt + sigma u_t = v^2 (L u + s)`` with a centred ``u_t`` gives the damped
     form ``u_next <- (2u - (1 - s) u_prev + w2 L u) / (1 + s)``, ``s = sigma dt / 2``, written
-    as ``q (2u + w2 L u) - (2q - 1) u_prev`` with ``q = 1 / (1 + s)``. The damping is separable
-    as a product, ``q = keep_z[iz] keep_y[iy] keep_x[ix]`` (``keep = 1`` outside the layers), so
-    no division is needed. Columns ``x_lo..x_hi`` of a row (counted from the first non-halo
+    as ``K (2u + w2 L u) - (2K - 1) u_prev`` with the sponge factor ``K = 1 / (1 + s)``
+    (``q`` names the adjoint variable). The damping is separable as a product,
+    ``K = sponge_z[iz] sponge_y[iy] sponge_x[ix]`` (``sponge = 1`` outside the layers), so no
+    division is needed. Columns ``x_lo..x_hi`` of a row (counted from the first non-halo
     column) are known to be free of damping. ``boxes[i] = (z0, z1, y0, y1)`` are
     the row ranges of the parallel work items (see :func:`work_boxes`).
     """
@@ -236,9 +239,9 @@ def laplacian_step(
             cz,
             cy,
             cx,
-            keep_z,
-            keep_y,
-            keep_x,
+            sponge_z,
+            sponge_y,
+            sponge_x,
             x_lo,
             x_hi,
             boxes[item],
@@ -266,7 +269,7 @@ def d2(f, i, stride, c):
 
 
 @njit(**PARALLEL)
-def scattering(out, weight, u_next, u, u_prev, keep_z, keep_y, keep_x):
+def scattering(out, weight, u_next, u, u_prev, sponge_z, sponge_y, sponge_x):
     """``out = weight * D``, ``D = u_next - 2K u + (2K - 1) u_prev`` (``K``: sponge factor).
 
     ``D`` is the part of one update that scales with ``w2`` (see ``Propagator.born_scale``):
@@ -278,9 +281,9 @@ def scattering(out, weight, u_next, u, u_prev, keep_z, keep_y, keep_x):
     one = u.dtype.type(1)
     for iz in prange(nz):
         for iy in range(ny):
-            kzy = keep_z[iz] * keep_y[iy]
+            kzy = sponge_z[iz] * sponge_y[iy]
             for ix in range(nx):
-                k2 = (kzy + kzy) * keep_x[ix]
+                k2 = (kzy + kzy) * sponge_x[ix]
                 d = _scattered(u_next[iz, iy, ix], u[iz, iy, ix], u_prev[iz, iy, ix], k2, one)
                 out[iz, iy, ix] = weight[iz, iy, ix] * d
 

@@ -94,7 +94,7 @@ class Propagator:
         g1 = first_derivative_coefficients(model.space_order)
         zero = (dtype.type(0),)
         c, g = [zero, zero, zero], [zero, zero, zero]
-        self.keep = [np.ones(n, dtype) for n in self.shape]
+        self.sponge = [np.ones(n, dtype) for n in self.shape]
         prof = [(np.zeros(n, dtype), np.zeros(n, dtype)) for n in self.shape]
         near = [np.zeros(n, dtype) for n in self.shape]
         self.free_columns = (0, self.shape[2] - 2 * r)
@@ -106,7 +106,7 @@ class Propagator:
             xi = layer_depth(self.shape[ax3], lo, hi, r, model.nbl)
             if model.boundary == "sponge":
                 s = sponge_factor(xi, h, model.nbl, dt, model.pml_velocity, model.reflection)
-                self.keep[ax3] = (1.0 / (1.0 + s)).astype(dtype)
+                self.sponge[ax3] = (1.0 / (1.0 + s)).astype(dtype)
                 if ax3 == 2:
                     self.free_columns = (lo - r, self.shape[2] - hi - r)
             else:
@@ -177,7 +177,7 @@ class Propagator:
                 *self.c,
                 *self.g,
                 *(p for ab in self.prof for p in ab),
-                *self.keep,
+                *self.sponge,
                 *state.psi,
                 *state.zeta,
                 *self.memory_offsets,
@@ -188,16 +188,16 @@ class Propagator:
             )
         elif relax:
             attenuation_kernels.relaxed_step(
-                u, u_prev, u_next, self.w2, *self.c, *self.keep, *relax, self.boxes
+                u, u_prev, u_next, self.w2, *self.c, *self.sponge, *relax, self.boxes
             )
         else:
             kernels.laplacian_step(
-                u, u_prev, u_next, self.w2, *self.c, *self.keep, *self.free_columns, self.boxes
+                u, u_prev, u_next, self.w2, *self.c, *self.sponge, *self.free_columns, self.boxes
             )
         if src is not None and relax:
             weights, _, gain, half = self.relaxation
             attenuation_kernels.inject_relaxed(
-                u_next, relax[0], *src, self.w2, *self.keep, weights, gain, half
+                u_next, relax[0], *src, self.w2, *self.sponge, weights, gain, half
             )
         elif src is not None:
             kernels.inject(u_next, *src)
@@ -242,7 +242,7 @@ class Propagator:
                 *self.g,
                 *(p for ab in self.prof for p in ab),
                 *self.near[:2],
-                *self.keep,
+                *self.sponge,
                 *state.psi,
                 *state.zeta,
                 *self.memory_offsets,
@@ -261,7 +261,7 @@ class Propagator:
                 q_next,
                 self.w2,
                 *self.c,
-                *self.keep,
+                *self.sponge,
                 *self.free_columns,
                 self.boxes,
                 image,
@@ -269,9 +269,9 @@ class Propagator:
             )
         if self.relaxation is not None:
             q, g_bar = state.u, q
-            attenuation_kernels.restore_inertia(q_next, q, g_bar, *self.keep, self.box)
+            attenuation_kernels.restore_inertia(q_next, q, g_bar, *self.sponge, self.box)
             if q_image is not None:
-                attenuation_kernels.scatter_image(q_image, q, *fields, *self.keep, self.box)
+                attenuation_kernels.scatter_image(q_image, q, *fields, *self.sponge, self.box)
         if rec is not None:
             kernels.inject(q_next, *rec)
         if self.model.free_surface:
@@ -323,13 +323,13 @@ class Propagator:
 
     def sponge_field(self) -> np.ndarray:
         """The sponge factor ``K`` on the whole padded grid, float64 (1 outside sponges)."""
-        kz, ky, kx = self.keep  # the product in the model's dtype, as sponge_factor_at
+        kz, ky, kx = self.sponge  # the product in the model's dtype, as sponge_factor_at
         return (kz[:, None, None] * ky[None, :, None] * kx[None, None, :]).astype(np.float64)
 
     def sponge_factor_at(self, idx):
         """The sponge factor ``K = 1 / (1 + s)`` at flat padded indices (1 outside sponges)."""
         iz, iy, ix = np.unravel_index(idx, self.shape)
-        return self.keep[0][iz] * self.keep[1][iy] * self.keep[2][ix]
+        return self.sponge[0][iz] * self.sponge[1][iy] * self.sponge[2][ix]
 
     def receiver_adjoint_weights(self, idx, weights):
         """Weights ``S * wq * K`` that inject a data residual into the adjoint variable."""

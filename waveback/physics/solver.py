@@ -173,15 +173,15 @@ class Solver:
             return self.adjoint_initial_pressure(data, progress=progress)
         state = self._backpropagate(data, None, progress)
         q_minus, q_zero = state.u, state.u_prev
-        keep = prop.sponge_field()
-        q_t = np.where(prop.updated_mask(), -(2 * keep - 1) * q_zero, 0.0).astype(model.dtype)
+        k = prop.sponge_field()
+        q_t = np.where(prop.updated_mask(), -(2 * k - 1) * q_zero, 0.0).astype(model.dtype)
         if model.free_surface:  # the adjoint variable carries its mirror image, as in the loop
             kernels.mirror_free_surface(q_t, model.halo)
         start = prop.new_state()
         start.u[...] = q_t
         prop.adjoint_step(start)
-        total = q_minus + 0.5 * (q_t + start.u - (2 * keep - 1) * q_t)
-        lam = total / (prop.wq * keep)
+        total = q_minus + 0.5 * (q_t + start.u - (2 * k - 1) * q_t)
+        lam = total / (prop.wq * k)
         return prop.interior(lam).astype(model.dtype)
 
     def born(self, dm, wavelet, *, progress=False, time_dispersion_correction=False, wrt="m"):
@@ -221,7 +221,7 @@ class Solver:
             injected = self.source(amps, n)
             prop.step(state, injected, out=spare)
             if scatter is not None:
-                kernels.scattering(source, scatter, state.u, state.u_prev, u_old, *prop.keep)
+                kernels.scattering(source, scatter, state.u, state.u_prev, u_old, *prop.sponge)
             memory = None
             if density is not None:
                 memory = density.source(
@@ -405,12 +405,12 @@ class _DensityBorn:
         padded = prop.model.pad(drho).reshape(prop.shape)
         self.ratio = np.where(prop.updated_mask(), padded / prop.density.rho, 0.0)
         self.dbuoy = prop.density.buoyancy_perturbation(padded)
-        self.keep = prop.sponge_field()
+        self.sponge = prop.sponge_field()
 
     def source(self, out, accumulate, u_next, u, u_prev, src):
         """Add (or write) the ``rho`` terms of step ``n``; return the memory increments."""
         add, dpsi, dzeta = self.prop.density.born_terms(u, self.dbuoy)
-        k2 = 2.0 * self.keep
+        k2 = 2.0 * self.sponge
         scattered = u_next - k2 * u + (k2 - 1.0) * u_prev
         if src is not None:  # D - S: the injected source does not carry rho
             injected = np.zeros(self.prop.shape, self.prop.model.dtype)

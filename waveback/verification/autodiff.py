@@ -19,13 +19,13 @@ The differentiable inputs are the squared slowness ``m`` (model shaped), the wav
 
     w_2 &= \\Delta t^2 / \\mathrm{pad}(m) \\quad \\text{(edge replication, once per run)}\\\\
     \\psi_a &\\leftarrow b_a \\psi_a + a_a D^1_a u \\quad \\text{(CPML slabs of axis } a)\\\\
-    u^{n+1} &= q\\,(2u^n + w_2 L u^n) - (2q - 1)\\,u^{n-1} \\quad \\text{(in } B)\\\\
+    u^{n+1} &= K\\,(2u^n + w_2 L u^n) - (2K - 1)\\,u^{n-1} \\quad \\text{(in } B)\\\\
     \\zeta_a &\\leftarrow b_a \\zeta_a + a_a (D^2_a u^n + D^1_a \\psi_a), \\quad
     u^{n+1} \\mathrel{+}= w_2 (D^1_a \\psi_a + \\zeta_a) \\quad \\text{(slabs)}\\\\
     u^{n+1} &\\mathrel{+}= \\textstyle\\sum_k \\big(W_k\\, w_2[i_k] / \\Delta V\\big)\\, s_n
     \\quad \\text{then the free-surface mirror,}
 
-with the sponge factor ``q = keep_z keep_y keep_x`` (``q = 1`` with a CPML). ``d[n] = S u^n``
+with the sponge factor ``K = sponge_z sponge_y sponge_x`` (``K = 1`` with a CPML). ``d[n] = S u^n``
 is sampled before step ``n``; an initial pressure sets ``u^0 = mirror(embed(p0))`` and
 ``u^{-1} = (u^0 + step(u^0, u^0)) / 2`` with fresh CPML memory for that auxiliary step. The
 absorbing profiles depend on ``model.pml_velocity``, not on ``m``, so they are constants.
@@ -39,7 +39,7 @@ whose taps exist, ``B_a`` the mean of ``1/pad(rho)`` of the two neighbours)
     \\psi_a &\\leftarrow b^h_a \\psi_a + a^h_a B_a D^+_a u, \\quad
     F_a = B_a D^+_a u + \\psi_a \\quad \\text{(mirrored evenly above a free surface)}\\\\
     \\zeta_a &\\leftarrow b^i_a \\zeta_a + a^i_a D^-_a F_a, \\quad
-    u^{n+1} &= q\\,\\big(2u^n + w_2\\,\\mathrm{pad}(\\rho)
+    u^{n+1} &= K\\,\\big(2u^n + w_2\\,\\mathrm{pad}(\\rho)
     \\textstyle\\sum_a (D^-_a F_a + \\zeta_a)\\big) - (2q - 1)\\,u^{n-1},
 
 then the same injection and mirror.
@@ -291,9 +291,9 @@ class _Scheme:
     shape: tuple
     box: tuple
     laplacian: tuple
-    q: np.ndarray
-    two_q: np.ndarray
-    one_minus_two_q: np.ndarray
+    k: np.ndarray
+    two_k: np.ndarray
+    one_minus_two_k: np.ndarray
     layers: tuple
     halo: int
     free_surface: bool
@@ -327,8 +327,8 @@ def _scheme(prop) -> _Scheme:
             d1 = tuple(_pairs(ax, prop.g[ax], -1.0))
             d2 = (((0, 0, 0), float(prop.c[ax][0])),) + tuple(_pairs(ax, prop.c[ax][1:], 1.0))
             layers.append(_Layer(a, b, d1, d2, slabs))
-    keep = [k.astype(np.float64) for k in prop.keep]
-    q = keep[0][:, None, None] * keep[1][None, :, None] * keep[2][None, None, :]
+    sponge = [k.astype(np.float64) for k in prop.sponge]
+    k = sponge[0][:, None, None] * sponge[1][None, :, None] * sponge[2][None, None, :]
     in_box = np.zeros(shape)
     in_box[box] = 1.0
     flat = np.arange(int(np.prod(model.padded_shape)))
@@ -336,9 +336,9 @@ def _scheme(prop) -> _Scheme:
         shape=shape,
         box=box,
         laplacian=tuple(laplacian),
-        q=q,
-        two_q=2.0 * q * in_box,
-        one_minus_two_q=(1.0 - 2.0 * q) * in_box,
+        k=k,
+        two_k=2.0 * k * in_box,
+        one_minus_two_k=(1.0 - 2.0 * k) * in_box,
         layers=tuple(layers),
         halo=model.halo,
         free_surface=model.free_surface,
@@ -414,7 +414,7 @@ def _step(s, w2, u, u_prev, memory, source=None):
         for layer, p in zip(s.layers, memory[0], strict=True)
     ]
     lap = stencil(u, s.laplacian, (s.box,))
-    u_next = lincomb((s.two_q, u), (s.one_minus_two_q, u_prev), (s.q, multiply(w2, lap)))
+    u_next = lincomb((s.two_k, u), (s.one_minus_two_k, u_prev), (s.k, multiply(w2, lap)))
     zeta = []
     for layer, p, z in zip(s.layers, psi, memory[1], strict=True):
         d1 = stencil(p, layer.d1, layer.boxes)
@@ -447,7 +447,7 @@ def _density_step(s, coef, u, u_prev, memory, source=None):
             zeta.append(lincomb((b_i, memory[1][cpml.index(ax)]), (a_i, term)))
             term = lincomb((1.0, term), (1.0, zeta[-1]))
         total = term if total is None else lincomb((1.0, total), (1.0, term))
-    u_next = lincomb((s.two_q, u), (s.one_minus_two_q, u_prev), (s.q, multiply(w2rho, total)))
+    u_next = lincomb((s.two_k, u), (s.one_minus_two_k, u_prev), (s.k, multiply(w2rho, total)))
     if source is not None:
         u_next = inject(u_next, *source)
     if s.free_surface:
