@@ -27,6 +27,7 @@ def test_the_contracts_are_kept():
         ("waveback/physics/stencils.py", "from ..data import acquisition", ["Layers"]),
         ("waveback/physics/kernels.py", "import scipy", ["Kernels import only"]),
         ("waveback/data/files.py", "import waveback_cli", ["Layers", "never imports the command"]),
+        ("waveback/verification/autodiff.py", "from ..physics import solver", ["The tape never"]),
     ],
 )
 def test_a_broken_layer_is_reported(tmp_path, module, line, contracts):
