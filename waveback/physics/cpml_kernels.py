@@ -116,7 +116,7 @@ def _forward_rows(u, u_prev, u_next, w2, c, g, prof, sponge, psi, zeta, off, x_s
     """
     nz, ny, nx = u.shape
     (cz, cy, cx), (gz, gy, gx) = c, g
-    sz, sy, sx = sponge
+    kz, ky, kx = sponge
     (az, bz), (ay, by), (ax, bx) = prof
     rz, rx = len(cz) - 1, len(cx) - 1
     n = nx - 2 * rx
@@ -151,7 +151,7 @@ def _forward_rows(u, u_prev, u_next, w2, c, g, prof, sponge, psi, zeta, off, x_s
                 for t in range(uint64(x0), uint64(x1)):
                     _psi_at(px, uf, ax, bx, gx, xs + t, row + t, one, one, t)
             if relaxation is None:
-                update_row(uf, pf, nf, wf, cz, cy, cx, sz, sy, sx, 0, n, iz, iy, lap)
+                update_row(uf, pf, nf, wf, cz, cy, cx, kz, ky, kx, 0, n, iz, iy, lap)
             else:
                 laplacian_row(uf, cz, cy, cx, iz, iy, ny, nx, lap)
             i = row + uint64(rx)
@@ -180,7 +180,7 @@ def _forward_rows(u, u_prev, u_next, w2, c, g, prof, sponge, psi, zeta, off, x_s
             if relaxation is not None:
                 memory, weights, decay, gain, half = relaxation
                 relaxed_row(uf, pf, nf, wf, lap, memory.reshape(-1), weights.reshape(-1), decay,
-                            gain, half, i, n, sz[iz] * sy[iy], sx, rx)  # fmt: skip
+                            gain, half, i, n, kz[iz] * ky[iy], kx, rx)  # fmt: skip
     restore_fp_mode(fp_mode)
 
 
@@ -198,7 +198,7 @@ def forward_step(
 
     ``u_prev`` None updates in place as in :func:`waveback.kernels.laplacian_step`. ``c*`` and
     ``g*`` are the second- and first-derivative coefficients, ``a*``, ``b*`` the recursion
-    profiles, ``keep_*`` the (unit) sponge factors, ``psi_*``/``zeta_*`` the slab-packed memory
+    profiles, ``sponge_*`` the (unit) sponge factors, ``psi_*``/``zeta_*`` the slab-packed memory
     and ``off_*`` its offsets, ``x0a..x1a`` and ``x0b..x1b`` the padded x slabs, ``boxes`` the
     work items. (Arguments are flat because parallel loops take no nested tuples.)
     """
@@ -228,7 +228,7 @@ def _adjoint_rows(
     """The transposed CPML update of the rows of ``box`` (arguments as in :func:`adjoint_step`)."""
     nz, ny, nx = q.shape
     (cz, cy, cx), (gz, gy, gx) = c, g
-    sz, sy, sx = sponge
+    kz, ky, kx = sponge
     (az, bz), (ay, by), (ax, bx) = prof
     rz, rx = len(cz) - 1, len(cx) - 1
     n = nx - 2 * rx
@@ -280,12 +280,10 @@ def _adjoint_rows(
                 xs = xrow - uint64(off[2][x0])
                 for t in range(uint64(x0), uint64(x1)):
                     _lpsi_at(px, zx, qf, ax, bx, gx, xs + t, row + t, one, one, t)
-            update_row(
-                qf, nf, nf, wf, cz, cy, cx, sponge[0], sponge[1], sponge[2], 0, n, iz, iy, lap
-            )
+            update_row(qf, nf, nf, wf, cz, cy, cx, kz, ky, kx, 0, n, iz, iy, lap)
             i = row + uint64(rx)
             if image is not None:
-                image_row(image.reshape(-1), qf, fields, i, n, one_k, sponge[2], rx)
+                image_row(image.reshape(-1), qf, fields, i, n, one_k, kx, rx)
             if near[0][iz] != 0:
                 s = i - uint64(off[0][iz]) * sz
                 for j in range(uint64(n)):
