@@ -36,9 +36,15 @@ the mirror stays its own transpose in the adjoint variable.
 the usual memory of ``D+p``; ``B`` is constant in time, so it is the same PML, and a step's
 derivative with respect to ``rho`` then reads only the pressure), then
 :math:`\\zeta_a \\leftarrow b_i\\zeta_a + a_i D^-_a F_a` and
-:math:`L p = \\rho\\sum_a (D^-_a F_a + \\zeta_a)`. Memory is stored full size (one padded field
-per CPML axis each): simpler than the slab packing of :mod:`waveback.cpml_kernels`, at the cost
-of ``2 ndim`` padded fields per state. The sponge is the constant-density one.
+:math:`L p = \\rho\\sum_a (D^-_a F_a + \\zeta_a)`. Memory is stored on the slabs only, packed
+as the constant-density CPML's (:func:`waveback.physics.propagation.memory_regions`), so a state
+has the same shapes with or without a density. The sponge is the constant-density one.
+
+**Kernels.** One step is one fused sweep (:mod:`waveback.physics.density_kernels`): the fluxes
+live in a ring buffer of ``2M`` half planes along z, a plane buffer along y and a row buffer
+along x, nothing of grid size is written but the new pressure and the memory, and the result
+does not depend on the work partition or the thread count. ``B_a`` is formed in the model's
+dtype from ``b = 1/rho`` (:attr:`DensityOperator.buoyancy` gives the same values).
 
 **Adjoint.** In :math:`q = \\Delta t^2 v^2 \\rho K \\lambda` the transposed interior update is the
 forward update (``W L = \\Delta t^2\\kappa D^- B D^+`` with :math:`\\kappa = \\rho v^2`, and
