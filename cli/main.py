@@ -134,9 +134,19 @@ def _quiet(ctx: click.Context, _, value: bool) -> None:
     multiple=True,
     help="Models with a random density (on) or constant density (off, the default).",
 )
+@click.option(
+    "--attenuation",
+    type=click.Choice(["on", "off"]),
+    multiple=True,
+    help="Attenuating models, constant Q (on), or lossless ones (off, the default); never "
+    "together with a density.",
+)
 @click.option("--no-linearisation", is_flag=True, help="Skip the Born and Taylor slope tests.")
 @click.pass_context
-def check(ctx, as_json, ndim, boundary, free_surface, interpolation, density, no_linearisation):
+def check(
+    ctx, as_json, ndim, boundary, free_surface, interpolation, density, attenuation,
+    no_linearisation,
+):  # fmt: skip
     """Verify the backward pass on small float64 grids.
 
     Dot-product tests of forward/adjoint, born/gradient and initial pressure, the hand-written
@@ -148,13 +158,14 @@ def check(ctx, as_json, ndim, boundary, free_surface, interpolation, density, no
     from waveback.verification.checks import option_matrix, run_checks
 
     cases = None
-    if ndim or boundary or free_surface or interpolation or density:
+    if ndim or boundary or free_surface or interpolation or density or attenuation:
         cases = option_matrix(
             tuple(int(d) for d in ndim) or (2, 3),
             boundary or ("cpml", "sponge"),
             tuple(f == "on" for f in free_surface) or (False, True),
             interpolation or ("linear", "sinc"),
             tuple(d == "on" for d in density) or (False,),
+            tuple(a == "on" for a in attenuation) or (False,),
         )
     results = run_checks(cases, not no_linearisation, None if ctx.obj["quiet"] else _progress)
     if as_json:

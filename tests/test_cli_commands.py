@@ -294,13 +294,15 @@ def test_check_counts_the_linearisation_tests_as_a_step(monkeypatch):
     result = invoke("check")
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines() == [
-        "[1/7] dot-product and tape checks, 2d-cpml-linear",
-        "[2/7] dot-product and tape checks, 2d-sponge-free_surface-sinc",
-        "[3/7] dot-product and tape checks, 3d-cpml-free_surface-sinc",
-        "[4/7] dot-product and tape checks, 3d-sponge-linear",
-        "[5/7] dot-product and tape checks, 2d-cpml-free_surface-sinc-density",
-        "[6/7] dot-product and tape checks, 3d-sponge-linear-density",
-        "[7/7] Born consistency and Taylor slopes, 2d-cpml",
+        "[1/9] dot-product and tape checks, 2d-cpml-linear",
+        "[2/9] dot-product and tape checks, 2d-sponge-free_surface-sinc",
+        "[3/9] dot-product and tape checks, 3d-cpml-free_surface-sinc",
+        "[4/9] dot-product and tape checks, 3d-sponge-linear",
+        "[5/9] dot-product and tape checks, 2d-cpml-free_surface-sinc-density",
+        "[6/9] dot-product and tape checks, 3d-sponge-linear-density",
+        "[7/9] dot-product and tape checks, 2d-sponge-linear-attenuation",
+        "[8/9] dot-product and tape checks, 3d-cpml-free_surface-sinc-attenuation",
+        "[9/9] Born consistency and Taylor slopes, 2d-cpml",
     ]
 
 

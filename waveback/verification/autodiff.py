@@ -44,6 +44,25 @@ whose taps exist, ``B_a`` the mean of ``1/pad(rho)`` of the two neighbours)
 
 then the same injection and mirror.
 
+With attenuation (``Model(attenuation=...)``, constant density,
+:mod:`waveback.physics.attenuation_kernels`) the memory variables :math:`r_l^{n-1/2}`, one
+padded field per mechanism, zero at the start, are part of the taped state, and the update of
+``B`` becomes, with the drive ``g`` of the operator output, CPML terms and sources,
+
+.. math::
+
+    g &= L u^n + \\textstyle\\sum_a (D^1_a \\psi_a + \\zeta_a)
+    + \\sum_k (W_k / \\Delta V)\\, s_n, \\qquad
+    h = \\Big(1 + \\textstyle\\sum_l \\eta_l a_l\\Big) g - \\sum_l \\eta_l r_l,\\\\
+    r_l &\\leftarrow e_l r_l + b_l a_l g, \\qquad
+    u^{n+1} = q\\,(2u^n + w_2 h) - (2q - 1)\\,u^{n-1},
+
+then the mirror. Here ``w_2 = dt² v_R²`` is taped as :math:`(v_R^2 m_0)\\,\\Delta t^2 / m`
+(``m_0 = model.m``): ``m`` moves ``w_2`` with the fitted solid (weights, relaxation times,
+:math:`v_R^2 m`) held fixed, as the hand-written gradient assumes. The auxiliary step of an
+initial pressure starts from zero memory variables too. Attenuation with a density is refused,
+as by the propagator.
+
 The tape holds, per time step, about ``1 + ndim_cpml`` padded wavefields (the operands of the
 products with ``w_2``): it is meant for grids of a few thousand points, never for production.
 """
@@ -285,6 +304,23 @@ class _DensityAxis:
 
 
 @dataclass(frozen=True)
+class _Relaxation:
+    """The memory update of an attenuating model, per mechanism ``l``, in float64.
+
+    ``drive = 1 + sum_l eta_l a_l`` multiplies ``g`` in ``h``; ``decay`` (:math:`e_l`),
+    ``into`` (:math:`b_l a_l`) and ``half`` (:math:`\\eta_l`) act per mechanism; ``ratio`` is the
+    model-shaped :math:`v_R^2 m` that turns ``dt² / m`` into ``w2 = dt² v_R²`` (the solid held
+    fixed when ``m`` varies).
+    """
+
+    drive: np.ndarray
+    decay: tuple
+    into: tuple
+    half: tuple
+    ratio: np.ndarray
+
+
+@dataclass(frozen=True)
 class _Scheme:
     """The constants of one ``(model, dt)``, taken from a :class:`Propagator`, in float64."""
 
@@ -300,6 +336,7 @@ class _Scheme:
     pad_index: np.ndarray
     interior_index: np.ndarray
     density: tuple = ()
+    relaxation: _Relaxation | None = None
 
 
 def _scheme(prop) -> _Scheme:
@@ -347,6 +384,28 @@ def _scheme(prop) -> _Scheme:
         ).reshape(shape),
         interior_index=flat.reshape(model.padded_shape)[model.interior],
         density=_density_axes(prop),
+        relaxation=_relaxation(prop),
+    )
+
+
+def _relaxation(prop):
+    """The :class:`_Relaxation` of an attenuating model's propagator (None without).
+
+    The per-point weights and the coefficients are the propagator's own
+    (:func:`waveback.physics.attenuation.memory_coefficients`, padded weights).
+    """
+    if prop.relaxation is None:
+        return None
+    weights, decay, gain, half = prop.relaxation
+    a = [w.astype(np.float64) for w in weights]
+    model = prop.model
+    velocity = np.broadcast_to(model.sls.relaxed_velocity, model.shape).astype(np.float64)
+    return _Relaxation(
+        drive=1.0 + sum(float(eta) * a_l for eta, a_l in zip(half, a, strict=True)),
+        decay=tuple(float(e) for e in decay),
+        into=tuple(float(b) * a_l for b, a_l in zip(gain, a, strict=True)),
+        half=tuple(float(eta) for eta in half),
+        ratio=velocity**2 * model.m.astype(np.float64),
     )
 
 
@@ -408,24 +467,44 @@ def _runs(profile):
 
 
 def _step(s, w2, u, u_prev, memory, source=None):
-    """One :meth:`Propagator.step`: ``u^{n+1}`` and the new CPML memory ``(psi, zeta)``."""
+    """One :meth:`Propagator.step`: ``u^{n+1}`` and the new memory ``(psi, zeta, r)``."""
     psi = [
         lincomb((layer.b, p), (layer.a, stencil(u, layer.d1, layer.boxes)))
         for layer, p in zip(s.layers, memory[0], strict=True)
     ]
     lap = stencil(u, s.laplacian, (s.box,))
-    u_next = lincomb((s.two_k, u), (s.one_minus_two_k, u_prev), (s.k, multiply(w2, lap)))
-    zeta = []
+    zeta, terms = [], []
     for layer, p, z in zip(s.layers, psi, memory[1], strict=True):
         d1 = stencil(p, layer.d1, layer.boxes)
         pressure = lincomb((1.0, stencil(u, layer.d2, layer.boxes)), (1.0, d1))
         zeta.append(lincomb((layer.b, z), (layer.a, pressure)))
-        u_next = lincomb((1.0, u_next), (1.0, multiply(w2, lincomb((1.0, d1), (1.0, zeta[-1])))))
-    if source is not None:
-        u_next = inject(u_next, *source)
+        terms.append(lincomb((1.0, d1), (1.0, zeta[-1])))
+    if s.relaxation is not None:
+        drive = lincomb((1.0, lap), *((1.0, t) for t in terms))
+        if source is not None:
+            drive = inject(drive, *source)
+        h, relaxed = _relax(s.relaxation, drive, memory[2])
+        u_next = lincomb((s.two_k, u), (s.one_minus_two_k, u_prev), (s.k, multiply(w2, h)))
+    else:
+        relaxed = []
+        u_next = lincomb((s.two_k, u), (s.one_minus_two_k, u_prev), (s.k, multiply(w2, lap)))
+        for term in terms:
+            u_next = lincomb((1.0, u_next), (1.0, multiply(w2, term)))
+        if source is not None:
+            u_next = inject(u_next, *source)
     if s.free_surface:
         u_next = mirror(u_next, s.halo)
-    return u_next, (psi, zeta)
+    return u_next, (psi, zeta, relaxed)
+
+
+def _relax(relaxation, g, r):
+    """``h = (1 + sum eta_l a_l) g - sum eta_l r_l`` and ``r_l <- e_l r_l + b_l a_l g``."""
+    c = relaxation
+    h = lincomb((c.drive, g), *((-eta, r_l) for eta, r_l in zip(c.half, r, strict=True)))
+    r_next = [
+        lincomb((e, r_l), (ba, g)) for e, ba, r_l in zip(c.decay, c.into, r, strict=True)
+    ]  # fmt: skip
+    return h, r_next
 
 
 def _density_step(s, coef, u, u_prev, memory, source=None):
@@ -452,7 +531,7 @@ def _density_step(s, coef, u, u_prev, memory, source=None):
         u_next = inject(u_next, *source)
     if s.free_surface:
         u_next = mirror(u_next, s.halo)
-    return u_next, (psi, zeta)
+    return u_next, (psi, zeta, [])
 
 
 def _density_coefficients(s, w2, rho):
@@ -463,9 +542,13 @@ def _density_coefficients(s, w2, rho):
 
 
 def _fresh_memory(tape, s):
-    """Zero CPML memory ``(psi, zeta)``, one field per CPML axis each."""
+    """Zero memory ``(psi, zeta, r)``: CPML fields, one per CPML axis each, and the memory
+    variables of attenuation, one per mechanism (none for a lossless model)."""
     n = len(s.layers) + sum(ax.profiles is not None for ax in s.density)
-    return tuple([tape.input(np.zeros(s.shape)) for _ in range(n)] for _ in range(2))
+    mechanisms = 0 if s.relaxation is None else len(s.relaxation.decay)
+    return tuple(
+        [tape.input(np.zeros(s.shape)) for _ in range(count)] for count in (n, n, mechanisms)
+    )
 
 
 # --- Public interface. -------------------------------------------------------------------------
@@ -560,8 +643,11 @@ def taped_forward(
         )
     if src is None and initial_pressure is None:
         raise ValueError("nothing to propagate: give src positions, or initial_pressure")
-    if model.attenuation is not None:
-        raise ValueError("attenuation is not taped yet: tape a model with attenuation=None")
+    if model.attenuation is not None and model.rho is not None:
+        raise ValueError(
+            "attenuation with a density is not taped (nor propagated) yet: build the model "
+            "with rho=None, or attenuation=None"
+        )
     prop = Propagator(model, dt) if propagator is None else propagator
     if prop.model is not model or prop.dt != dt:
         raise ValueError("the propagator given was built for another model or time step")
@@ -569,6 +655,8 @@ def taped_forward(
     tape = Tape()
     inputs = {"m": tape.input(_check_field(model.m if m is None else m, model, "m"))}
     w2 = reciprocal(gather(inputs["m"], s.pad_index), prop.dt**2)
+    if s.relaxation is not None:  # w2 = dt² v_R², the solid held fixed
+        w2 = lincomb((s.relaxation.ratio.reshape(-1)[s.pad_index], w2))
     if s.density:
         inputs["rho"] = tape.input(_check_field(model.rho if rho is None else rho, model, "rho"))
         step = partial(_density_step, s, _density_coefficients(s, w2, inputs["rho"]))
@@ -578,7 +666,7 @@ def taped_forward(
         step = partial(_step, s, w2)
     src = None if src is None else check_points(src, model, "src")
     inputs["wavelet"] = tape.input(_wavelet_columns(wavelet, 0 if src is None else len(src)))
-    source_at = _sources(inputs["wavelet"], w2, src, model, interpolation)
+    source_at = _sources(inputs["wavelet"], w2, src, model, interpolation, s.relaxation)
     if initial_pressure is None:
         u, u_prev = tape.input(np.zeros(s.shape)), tape.input(np.zeros(s.shape))
     else:
@@ -598,15 +686,20 @@ def taped_forward(
     return TapedRun(np.stack([t.value for t in traces]), tape, traces, inputs)
 
 
-def _sources(wavelet, w2, src, model, interpolation):
+def _sources(wavelet, w2, src, model, interpolation, relaxation=None):
     """``n -> (idx, weights, amplitudes)`` injected at step ``n`` (``None`` without sources).
 
-    The weights ``W * w2[idx] / cell volume`` are taped once; they depend on ``m``.
+    The weights ``W * w2[idx] / cell volume`` are taped once; they depend on ``m``. With
+    attenuation the sources enter the drive ``g`` instead, with the constant weights
+    ``W / cell volume`` (``w2`` then multiplies the relaxed drive).
     """
     if src is None:
         return lambda n: None
     idx, interp = point_stencils(src, model, interpolation)
-    weights = lincomb((interp / float(np.prod(model.spacing)), gather(w2, idx)))
+    if relaxation is not None:
+        weights = wavelet.tape.input(interp / float(np.prod(model.spacing)))
+    else:
+        weights = lincomb((interp / float(np.prod(model.spacing)), gather(w2, idx)))
     nsrc = len(src)
     return lambda n: (idx, weights, gather(wavelet, np.arange(n * nsrc, (n + 1) * nsrc)))
 

@@ -9,6 +9,10 @@ heterogeneous float64 model, with two off-grid sources and five off-grid receive
   taped reverse pass of :mod:`waveback.verification.autodiff` (relative L2 difference);
 With ``density`` a case's model also has a random density (1000 to 2500 kg/m³): its rows add
 the born/gradient dot test and the tape comparison for ``rho`` and are named ``...-density``.
+With ``attenuation`` its model is attenuating instead (constant Q from 20 to 50 per point over
+10-100 Hz, :class:`~waveback.physics.attenuation.ConstantQ`): the same rows, with the memory
+variables in the time loop and on the tape, named ``...-attenuation``. Density and attenuation
+together are not supported by the propagator, so no case combines them.
 And, once, the Born consistency test (remainder of :math:`F(m + h\\delta m) - F(m) - hJ\\delta m`
 must fall as :math:`h^2`) and the Taylor test of the gradient (first-order remainder of the
 misfit falls as :math:`h^2`); their error is the distance of the fitted slope from 2.
@@ -21,6 +25,7 @@ import warnings
 
 import numpy as np
 
+from ..physics.attenuation import ConstantQ
 from ..physics.linearised import born, gradient
 from ..physics.model import Model
 from ..physics.solver import Solver, forward
@@ -37,6 +42,8 @@ REPRESENTATIVE = [
     (3, "sponge", False, "linear"),
     (2, "cpml", True, "sinc", True),
     (3, "sponge", False, "linear", True),
+    (2, "sponge", False, "linear", False, True),
+    (3, "cpml", True, "sinc", False, True),
 ]
 
 
@@ -46,14 +53,24 @@ def option_matrix(
     free_surfaces=(False, True),
     interpolations=("linear", "sinc"),
     densities=(False,),
+    attenuations=(False,),
 ):
     """All combinations of the given options as ``(ndim, boundary, free_surface, interp)``,
-    with a fifth entry ``density`` when ``densities`` holds True."""
-    cases = itertools.product(ndims, boundaries, free_surfaces, interpolations, densities)
-    return [case if case[4] else case[:4] for case in cases]
+    with a fifth entry ``density`` when it is True and a sixth ``attenuation`` when that is.
+
+    Density with attenuation is left out (not supported by the propagator).
+    """
+    cases = itertools.product(
+        ndims, boundaries, free_surfaces, interpolations, densities, attenuations
+    )
+    return [
+        case if case[5] else case[:5] if case[4] else case[:4]
+        for case in cases
+        if not (case[4] and case[5])
+    ]
 
 
-def _case(ndim, boundary, free_surface, seed=0, density=False):
+def _case(ndim, boundary, free_surface, seed=0, density=False, attenuation=False):
     rng = np.random.default_rng(seed)
     shape = (14, 17) if ndim == 2 else (9, 10, 11)
     vp = 1500 + 1000 * rng.random(shape)
@@ -65,6 +82,7 @@ def _case(ndim, boundary, free_surface, seed=0, density=False):
         free_surface=free_surface,
         dtype="float64",
         rho=1000 + 1500 * rng.random(shape) if density else None,
+        attenuation=ConstantQ(20 + 30 * rng.random(shape), (10.0, 100.0)) if attenuation else None,
     )
     lo, hi = np.array(model.extent).T
     src = lo + rng.random((2, ndim)) * (hi - lo)
@@ -94,17 +112,24 @@ def _rel(a, b):
     return float(np.linalg.norm(a - b) / np.linalg.norm(b))
 
 
-def case_label(ndim, boundary, free_surface, interpolation, density=False) -> str:
+def case_label(
+    ndim, boundary, free_surface, interpolation, density=False, attenuation=False
+) -> str:
     """The name of an option combination in the results, e.g. ``2d-cpml-free_surface-sinc``
-    (``...-density`` for a model with a density)."""
+    (``...-density`` for a model with a density, ``...-attenuation`` for an attenuating one)."""
     surface = "free_surface-" if free_surface else ""
-    return f"{ndim}d-{boundary}-{surface}{interpolation}{'-density' if density else ''}"
+    suffix = ("-density" if density else "") + ("-attenuation" if attenuation else "")
+    return f"{ndim}d-{boundary}-{surface}{interpolation}{suffix}"
 
 
-def check_case(ndim, boundary, free_surface, interpolation, density=False, nt=40):
+def check_case(
+    ndim, boundary, free_surface, interpolation, density=False, attenuation=False, nt=40
+):
     """Dot-product and tape checks of one option combination; a list of result dicts."""
-    model, src, rec, dt, rng = _case(ndim, boundary, free_surface, density=density)
-    label = case_label(ndim, boundary, free_surface, interpolation, density)
+    model, src, rec, dt, rng = _case(
+        ndim, boundary, free_surface, density=density, attenuation=attenuation
+    )
+    label = case_label(ndim, boundary, free_surface, interpolation, density, attenuation)
     x, y = rng.standard_normal((nt, 2)), rng.standard_normal((nt, 5))
     dm, p0 = rng.standard_normal(model.shape) * 1e-8, rng.standard_normal(model.shape)
     solver = Solver(model, dt, src, rec, interpolation)  # one set-up for every operator
