@@ -40,7 +40,8 @@ def test_outputs_are_stripped(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_and_meets_its_headline(path):
-    _run_notebook(path, SIZE)
+    headlines = _headlines(path, SIZE)
+    assert len(headlines) == 1 and f"({SIZE})" in headlines[0], headlines
 
 
 @pytest.mark.slow
@@ -49,10 +50,12 @@ def test_notebook_at_full_size_meets_its_headline(path, monkeypatch):
     """The full-size runs of the gallery (all eight; notebooks 5, 6 and 8 grew since the last timing
     of the whole set, about 13 minutes for seven on 2 cores)."""
     monkeypatch.setenv("WAVEBACK_NOTEBOOK_SIZE", "full")
-    _run_notebook(path, "full")
+    headlines = _headlines(path, "full")
+    assert len(headlines) == 1 and "(full)" in headlines[0], headlines
 
 
-def _run_notebook(path, size):
+def _headlines(path, size):
+    """Run a notebook (its cells' asserts raise) and return the lines of its HEADLINE output."""
     nb = nbformat.read(path, as_version=4)
     first = next(c for c in nb.cells if c.cell_type == "code")
     assert 'os.environ.get("WAVEBACK_NOTEBOOK_SIZE", "small")' in first.source
@@ -71,5 +74,5 @@ def _run_notebook(path, size):
         if out.get("output_type") == "stream"
     )
     headlines = [line for line in text.splitlines() if line.startswith("HEADLINE")]
-    assert len(headlines) == 1 and f"({size})" in headlines[0], headlines
-    print(headlines[0])
+    print(*headlines, sep="\n")
+    return headlines
