@@ -40,7 +40,7 @@ def test_outputs_are_stripped(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_and_meets_its_headline(path):
-    headlines = _headlines(path, SIZE)
+    headlines = _headlines(path)
     assert len(headlines) == 1 and f"({SIZE})" in headlines[0], headlines
 
 
@@ -50,11 +50,11 @@ def test_notebook_at_full_size_meets_its_headline(path, monkeypatch):
     """The full-size runs of the gallery (all eight; notebooks 5, 6 and 8 grew since the last timing
     of the whole set, about 13 minutes for seven on 2 cores)."""
     monkeypatch.setenv("WAVEBACK_NOTEBOOK_SIZE", "full")
-    headlines = _headlines(path, "full")
+    headlines = _headlines(path)
     assert len(headlines) == 1 and "(full)" in headlines[0], headlines
 
 
-def _headlines(path, size):
+def _headlines(path):
     """Run a notebook (its cells' asserts raise) and return the lines of its HEADLINE output."""
     nb = nbformat.read(path, as_version=4)
     first = next(c for c in nb.cells if c.cell_type == "code")
