@@ -292,8 +292,8 @@ def test_float32_kernels_do_no_float64_arithmetic():
     cpml = (prop.c, prop.g, prop.prof)
     memory = (tuple(prop.sponge), st.psi, st.zeta, prop.memory_offsets, prop.x_slabs)
     calls += [
-        (cpml_kernels._forward_rows, (u, None, v, w2, *cpml, *memory, prop.boxes[0])),
-        (cpml_kernels._forward_rows, (u, v, w2.copy(), w2, *cpml, *memory, prop.boxes[0])),
+        (cpml_kernels._forward_rows, (u, None, v, w2, *cpml, *memory, prop.boxes[0], None)),
+        (cpml_kernels._forward_rows, (u, v, w2.copy(), w2, *cpml, *memory, prop.boxes[0], None)),
     ]
     near, box = prop.near[:2], prop.boxes[0]
     adjoint = (u, v, w2, *cpml, near, *memory, prop.x_near, box)
