@@ -73,8 +73,11 @@ def test_cpml_memory_is_stored_on_the_slabs_only(ndim, free_surface):
                 assert 0 <= t - prop.memory_offsets[ax3][t] < prop.memory_sizes[ax3]
 
 
-def _run(prop, boxes, nt=14):
-    """Forward steps, then adjoint steps with the imaging condition, on ``boxes``."""
+def run_on_boxes(prop, boxes, nt=14):
+    """Forward steps, then adjoint steps with the imaging condition, on work items ``boxes``.
+
+    With a density the adjoint steps also collect the flux images of the rho gradient.
+    """
     prop.boxes = boxes
     rng = np.random.default_rng(0)
     interior = prop.embed(rng.standard_normal(prop.model.shape))
@@ -87,9 +90,11 @@ def _run(prop, boxes, nt=14):
     adj = prop.new_state()
     adj.u[...] = interior
     image = np.zeros(prop.shape, prop.model.dtype)
+    flux = None if prop.density is None else [np.zeros_like(image) for _ in range(3)]
     for n in range(nt - 2, 0, -1):
-        prop.adjoint_step(adj, image=image, fields=(fields[n + 1], fields[n], fields[n - 1]))
-    return [state.u, *state.psi, *state.zeta, adj.u, *adj.psi, *adj.zeta, image]
+        triple = (fields[n + 1], fields[n], fields[n - 1])
+        prop.adjoint_step(adj, image=image, fields=triple, flux_images=flux)
+    return [state.u, *state.psi, *state.zeta, adj.u, *adj.psi, *adj.zeta, image, *(flux or ())]
 
 
 @pytest.mark.parametrize("ndim", [2, 3])
@@ -102,6 +107,6 @@ def test_cpml_steps_do_not_depend_on_the_work_partition(ndim, free_surface):
     one = kernels.work_boxes(prop.shape, r[0], r[1], 1, whole=everything)
     many = kernels.work_boxes(prop.shape, r[0], r[1], 4, tile=2, whole=_whole(prop, split))
     assert len(one) == 1 and len(many) >= 3
-    for a, b in zip(_run(prop, one), _run(prop, many), strict=True):
+    for a, b in zip(run_on_boxes(prop, one), run_on_boxes(prop, many), strict=True):
         assert np.array_equal(a, b)
-    assert np.abs(_run(prop, many)[-1]).max() > 0
+    assert np.abs(run_on_boxes(prop, many)[-1]).max() > 0

@@ -5,6 +5,7 @@ import itertools
 import numba
 import numpy as np
 import pytest
+from test_cpml_kernels import run_on_boxes
 
 import waveback as wb
 import waveback.verification.autodiff as ad
@@ -300,27 +301,6 @@ def test_density_interface_reflects_with_the_impedance_coefficient():
     assert np.all(error(30.0 * h) > 0.03) and np.all(error(31.0 * h) > 0.03)
 
 
-def _partition_run(prop, boxes, nt=12):
-    """Forward steps, then transposed steps with both images, with work items ``boxes``."""
-    prop.boxes = boxes
-    rng = np.random.default_rng(0)
-    interior = prop.embed(rng.standard_normal(prop.model.shape))
-    state = prop.new_state()
-    state.u[...] = interior
-    fields = []
-    for n in range(nt):
-        prop.step(state, add=interior * np.float32(np.sin(n)))
-        fields.append(state.u.copy())
-    adj = prop.new_state()
-    adj.u[...] = interior
-    image = np.zeros(prop.shape, prop.model.dtype)
-    flux_images = [np.zeros(prop.shape, prop.model.dtype) for _ in range(3)]
-    for n in range(nt - 2, 0, -1):
-        triple = (fields[n + 1], fields[n], fields[n - 1])
-        prop.adjoint_step(adj, image=image, fields=triple, flux_images=flux_images)
-    return [state.u, *state.psi, *state.zeta, adj.u, *adj.psi, *adj.zeta, image, *flux_images]
-
-
 @pytest.mark.parametrize("ndim, boundary, free_surface",
                          [(2, "cpml", False), (2, "cpml", True), (2, "sponge", False),
                           (3, "cpml", False), (3, "sponge", True)])  # fmt: skip
@@ -339,14 +319,14 @@ def test_steps_do_not_depend_on_the_work_partition_or_threads(ndim, boundary, fr
     one = kernels.work_boxes(prop.shape, r[0], r[1], 1, whole=[(r[split], n - r[split])])
     many = kernels.work_boxes(prop.shape, r[0], r[1], 4, tile=2, whole=whole)
     assert len(one) == 1 and len(many) >= 3
-    reference = _partition_run(prop, one)
+    reference = run_on_boxes(prop, one, nt=12)
     assert np.abs(reference[-4]).max() > 0 and np.abs(reference[-1]).max() > 0
-    for a, b in zip(reference, _partition_run(prop, many), strict=True):
+    for a, b in zip(reference, run_on_boxes(prop, many, nt=12), strict=True):
         assert np.array_equal(a, b)
     threads = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
-        serial = _partition_run(prop, many)
+        serial = run_on_boxes(prop, many, nt=12)
     finally:
         numba.set_num_threads(threads)
     for a, b in zip(reference, serial, strict=True):
