@@ -1,9 +1,9 @@
 """``waveback model``: a model file from a velocity array and a grid.
 
 The grid is that of a model or shot file (``--like``), whose spacing, origin and boundary
-settings the model takes, or given by ``--spacing`` (and ``--origin``) with the default
-settings of :class:`waveback.Model`: shot files imported from SEG-Y carry no model, and
-``image`` and ``invert`` then need a model file.
+settings the model takes (and its density and attenuation, if it has them), or given by
+``--spacing`` (and ``--origin``) with the default settings of :class:`waveback.Model`: shot
+files imported from SEG-Y carry no model, and ``image`` and ``invert`` then need a model file.
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ def grid_model(path: Path, spacing: str, origin: str | None) -> Model:
 @click.option(
     "--like",
     type=click.Path(path_type=Path),
-    help="A model or shot file whose grid and boundary settings the model takes.",
+    help="A model or shot file whose grid, boundary settings, density and attenuation the "
+    "model takes.",
 )
 @click.option(
     "--spacing",
@@ -70,8 +71,9 @@ def model(
 ) -> None:
     """Write the velocity VP (a .npy array in m/s, z first) on a grid as a model file.
 
-    The grid is that of --like (a model file, or a shot file with a model), or --spacing
-    (with --origin, default 0) and the default boundary settings. VP must have the grid's
+    The grid is that of --like (a model file, or a shot file with a model), whose density
+    and attenuation the model keeps, or --spacing (with --origin, default 0) and the default
+    boundary settings. VP must have the grid's
     shape and hold positive, finite, real velocities.
     """
     if (like is None) == (spacing is None):
@@ -89,3 +91,7 @@ def model(
             f"wrote {output}: {' x '.join(map(str, result.shape))} model at spacing "
             f"{spacing_text} m, {float(result.vp.min()):.6g} to {float(result.vp.max()):.6g} m/s"
         )
+        media = {"density": result.rho, "attenuation": result.attenuation}
+        kept = [name for name, value in media.items() if value is not None]
+        if kept:
+            click.echo(f"kept the {' and the '.join(kept)} of {like}")

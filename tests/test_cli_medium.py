@@ -157,3 +157,29 @@ def test_convert_refuses_a_density_file_of_another_grid(tmp_path):
     assert "holds a 5 x 6 x 7 at spacing 10 x 10 x 10 m" in result.stderr
     assert "the files must share the velocity's grid" in result.stderr
     assert not (tmp_path / "x.h5").exists()
+
+
+@pytest.mark.parametrize(
+    ("rho", "attenuation", "kept"),
+    [
+        (True, wb.ConstantQ(40.0, (5.0, 50.0)), "kept the density and the attenuation of "),
+        (False, wb.ConstantQ(40.0, (5.0, 50.0)), "kept the attenuation of "),
+        (True, None, "kept the density of "),
+    ],
+)
+def test_model_like_keeps_the_density_and_attenuation_of_its_file(tmp_path, rho, attenuation,
+                                                                  kept):  # fmt: skip
+    like = tmp_path / "like.h5"
+    reference = model(rho, attenuation)
+    files.write_model(like, reference)
+    np.save(tmp_path / "vp.npy", np.full(reference.shape, 1800.0))
+    result = invoke("model", tmp_path / "vp.npy", "--like", like, "-o", tmp_path / "m.h5")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == f"{kept}{like}"
+    got = files.read_model(tmp_path / "m.h5")
+    assert np.all(got.vp == np.float32(1800.0))
+    if rho:
+        np.testing.assert_array_equal(got.rho, reference.rho)
+    else:
+        assert got.rho is None
+    assert repr(got.attenuation) == repr(reference.attenuation)

@@ -11,6 +11,7 @@ import pytest
 import waveback as wb
 from waveback.data import files, phantoms, segy
 from waveback.data.scenes import SceneError, parse_scene, read_scene
+from waveback.physics import checkpointing
 
 SCENES = Path(__file__).resolve().parent.parent / "data" / "scenes"
 
@@ -390,6 +391,26 @@ def test_uniform_density_and_power_law():
     assert np.all(model.rho == 1000.0) and model.rho.shape == model.shape
     att = model.attenuation
     assert (att.alpha0, att.y, att.band, att.n_mechanisms) == (0.5, 1.1, (1e6, 3e6), 4)
+
+
+@pytest.mark.parametrize(
+    ("key", "parts"),
+    [
+        ("rho = 1000.0", "velocity 74.5 GiB, density 74.5 GiB, attenuation 74.5 GiB"),
+        ('rho_file = "rho.npy"', "velocity 74.5 GiB, density 74.5 GiB, attenuation 74.5 GiB"),
+        ("", "velocity 74.5 GiB, attenuation 74.5 GiB"),
+    ],
+)
+def test_the_memory_estimate_counts_density_and_attenuation_arrays(monkeypatch, key, parts):
+    monkeypatch.setattr(checkpointing, "available_memory", lambda: 2**30)
+    text = scene(
+        ("shape = [21, 41]", "shape = [100000, 100000]"),
+        ("velocities = [1500.0, 2000.0]", f"velocities = [1500.0, 2000.0]\n{key}"),
+        extra='[model.attenuation]\nkind = "constant_q"\nq = 30.0\nband = [5, 50]\n',
+    )
+    with pytest.raises(ValueError, match="of memory") as info:
+        parse_scene(text)
+    assert f"(generator arrays 223.5 GiB, {parts}) of memory" in str(info.value)
 
 
 def test_a_scene_without_density_or_attenuation_is_lossless_constant_density():

@@ -319,12 +319,18 @@ def _generated(t: Table):
             f"'model.shape' must be a list of integers (nz, nx) or (nz, ny, nx), got {shape}"
         )
     points = int(np.prod(shape, dtype=np.int64))
+    field = np.dtype(np.float64).itemsize * points
+    media = (
+        ("density", t.has("rho") or t.has("rho_file")),
+        ("attenuation", t.has("attenuation")),
+    )
     footprint.require(
         footprint.Estimate(
             f"the scene's {' x '.join(map(str, shape))} model",
             (
                 ("generator arrays", GENERATOR_BYTES_PER_POINT * points),
-                ("velocity", np.dtype(np.float64).itemsize * points),
+                ("velocity", field),
+                *((name, field) for name, given in media if given),
             ),
         ),
         "give a smaller 'model.shape' (a coarser 'model.spacing' over the same extent)",
