@@ -4,6 +4,7 @@ import itertools
 
 import numpy as np
 import pytest
+from test_cpml_kernels import wavelet_map_matrices
 
 import waveback as wb
 from waveback.physics import footprint
@@ -141,6 +142,23 @@ def test_attenuating_operators_are_exact_transposes(ndim, boundary, free_surface
     dm = rng.standard_normal(model.shape) * 1e-8
     g, _ = solver.gradient(y, x)
     assert dot_error(np.sum(solver.born(dm, x) * y), np.sum(dm * g)) < 1e-12
+
+
+@pytest.mark.filterwarnings("ignore:grid dispersion")
+def test_attenuating_cpml_under_a_free_surface_folds_the_mirrored_terms():
+    # A model 6 points deep at order 16 (r = 8): the z slab's stencils read the mirrored halo,
+    # and the relaxed transpose goes through the same fold as the lossless one
+    # (test_cpml_kernels.test_transpose_folds_the_cpml_terms_read_through_the_free_surface).
+    rng = np.random.default_rng(5)
+    shape = (6, 4)
+    model = wb.Model(
+        1500 + 1000 * rng.random(shape), 5.0, space_order=16, nbl=2, free_surface=True,
+        dtype="float64", attenuation=wb.ConstantQ(20 + 80 * rng.random(shape), (20, 200)),
+    )  # fmt: skip
+    prop = wb.Propagator(model, 0.8 * model.critical_dt())
+    assert prop.fold.any()
+    forward, adjoint = wavelet_map_matrices(prop, nt=3)
+    assert np.abs(adjoint - forward.T).max() <= 1e-14 * np.abs(forward).max()  # measured 3e-16
 
 
 def test_lossless_limit_and_memory_in_the_state():

@@ -2,8 +2,10 @@
 
 The kernels run each slab's memory passes ahead of the row sweep within one parallel work
 item, so the result must not depend on how the grid is divided, as long as no item boundary
-cuts a slab (``work_boxes(..., whole=...)``). Accuracy and exact transposition are tested in
-``test_adjoint.py``, ``test_autodiff.py`` and ``test_boundaries.py``.
+cuts a slab (``work_boxes(..., whole=...)``). The transposed step is checked here where a free
+surface mirrors what the slab's stencils read (matrices of a few steps); accuracy and exact
+transposition in general are tested in ``test_adjoint.py``, ``test_autodiff.py`` and
+``test_boundaries.py``.
 """
 
 import numpy as np
@@ -110,3 +112,62 @@ def test_cpml_steps_do_not_depend_on_the_work_partition(ndim, free_surface):
     for a, b in zip(run_on_boxes(prop, one), run_on_boxes(prop, many), strict=True):
         assert np.array_equal(a, b)
     assert np.abs(run_on_boxes(prop, many)[-1]).max() > 0
+
+
+def wavelet_map_matrices(prop, nt):
+    """The matrices of ``nt`` steps of the map from a wavelet on every updated point below the
+    surface to the data there (:meth:`Solver.forward`'s loop), and of its adjoint
+    (:meth:`Solver.adjoint`'s loop), built column by column: ``(forward, adjoint)``."""
+    model = prop.model
+    rows = np.arange(prop.shape[0])[:, None, None]
+    below = prop.updated_mask() & (rows > model.halo * model.free_surface)
+    idx = np.flatnonzero(below).reshape(-1, 1)
+    ones = np.ones(idx.shape)
+    src_w, rec_w = prop.source_weights(idx, ones), prop.receiver_adjoint_weights(idx, ones)
+    read_w, sample_w = prop.source_adjoint_weights(idx, ones), ones.astype(model.dtype)
+    npts = idx.shape[0]
+    forward, adjoint = np.zeros((2, nt * npts, nt * npts))
+    for col in range(nt * npts):
+        pulse = np.zeros((nt, npts), model.dtype)
+        pulse.flat[col] = 1
+        state, adj = prop.new_state(), prop.new_state()
+        for n in range(nt):
+            kernels.sample(state.u, idx, sample_w, forward[n * npts : (n + 1) * npts, col])
+            prop.step(state, (idx, src_w, pulse[n]))
+        for n in reversed(range(nt)):
+            prop.read_source(adj, idx, read_w, adjoint[n * npts : (n + 1) * npts, col])
+            prop.adjoint_step(adj, (idx, rec_w, pulse[n]))
+    return forward, adjoint
+
+
+@pytest.mark.parametrize(
+    "shape, order, folded",
+    [
+        ((6, 10), 16, (9, 10)),  # the model of the order-16 dot test that found the bug
+        ((7, 3), 16, (9,)),
+        ((6, 3), 14, (8,)),
+        ((2, 3), 8, (5, 6)),
+        ((3, 2, 2), 8, (5,)),
+    ],
+)
+def test_transpose_folds_the_cpml_terms_read_through_the_free_surface(shape, order, folded):
+    # On a model less than r = order / 2 points deep, the z slab's stencils reach the mirrored
+    # halo rows above the free surface; the transposed step must fold what it gives those rows
+    # onto their mirror images 2r - t (Propagator.fold), or it is no transpose at all.
+    rng = np.random.default_rng(1)
+    model = wb.Model(1500 + 1000 * rng.random(shape), 5.0, space_order=order, nbl=2,
+                     free_surface=True, dtype="float64")  # fmt: skip
+    prop = wb.Propagator(model, 0.8 * model.critical_dt())
+    assert tuple(np.flatnonzero(prop.fold)) == folded
+    forward, adjoint = wavelet_map_matrices(prop, nt=3)
+    scale = np.abs(forward).max()
+    assert np.abs(adjoint - forward.T).max() <= 1e-14 * scale  # measured 1.4e-16 .. 2.1e-16
+    prop.fold[:] = 0  # without the fold: off by 8e-8 .. 2e-3
+    assert np.abs(wavelet_map_matrices(prop, nt=3)[1] - forward.T).max() > 1e-8 * scale
+
+
+def test_no_fold_without_a_free_surface_or_on_a_deep_enough_model():
+    vp = np.full((8, 5), 2000.0)
+    for free_surface, depth in ((False, 2), (True, 8)):
+        model = wb.Model(vp[:depth], 5.0, space_order=16, nbl=2, free_surface=free_surface)
+        assert not wb.Propagator(model, 1e-4).fold.any()

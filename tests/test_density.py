@@ -5,7 +5,7 @@ import itertools
 import numba
 import numpy as np
 import pytest
-from test_cpml_kernels import run_on_boxes
+from test_cpml_kernels import run_on_boxes, wavelet_map_matrices
 
 import waveback as wb
 import waveback.verification.autodiff as ad
@@ -250,6 +250,21 @@ def test_density_input_checks():
     assert dense.rho.shape == vp.shape and dense.with_vp(vp).rho is not None
     with pytest.raises(ValueError, match="dm must be a dict"):
         wb.born(dense, np.zeros(vp.shape), np.zeros(5), src, rec, 1e-4, wrt=("m", "rho"))
+
+
+def test_the_shallowest_cpml_model_under_a_free_surface_is_an_exact_transpose():
+    # r + 1 = 9 points deep at order 16: the z layer's half-point profile starts on the half
+    # plane 2r, the first one the mirror does not copy; one point less is refused (below).
+    rng = np.random.default_rng(4)
+    shape = (9, 3)
+    model = wb.Model(
+        1500 + 1000 * rng.random(shape), 5.0, space_order=16, nbl=2, free_surface=True,
+        dtype="float64", rho=1000 + 1500 * rng.random(shape),
+    )  # fmt: skip
+    forward, adjoint = wavelet_map_matrices(wb.Propagator(model, 0.8 * model.critical_dt()), 3)
+    assert np.abs(adjoint - forward.T).max() <= 1e-14 * np.abs(forward).max()  # measured 2e-16
+    with pytest.raises(ValueError, match=r"more than space_order / 2 = 8 points in depth, got 8"):
+        wb.Propagator(wb.Model(model.vp[:8], 5.0, space_order=16, free_surface=True, rho=1e3), 1e-4)
 
 
 @pytest.mark.parametrize("ndim, boundary, free_surface", [(2, "cpml", True), (3, "sponge", False)])

@@ -296,7 +296,7 @@ def test_float32_kernels_do_no_float64_arithmetic():
         (cpml_kernels._forward_rows, (u, v, w2.copy(), w2, *cpml, *memory, prop.boxes[0], None)),
     ]
     near, box = prop.near[:2], prop.boxes[0]
-    adjoint = (u, v, w2, *cpml, near, *memory, prop.x_near, box)
+    adjoint = (u, v, w2, *cpml, near, prop.fold, *memory, prop.x_near, box)
     calls += [
         (cpml_kernels._adjoint_rows, (*adjoint, None, None)),
         (cpml_kernels._adjoint_rows, (*adjoint, w2.copy(), (u, u, v))),

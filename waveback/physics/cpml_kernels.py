@@ -17,6 +17,14 @@ two transposed passes), all the rows of a plane ahead along y, the whole row alo
 race-free because every slab, with its neighbours, lies inside one parallel work item
 (``work_boxes(..., whole=...)``).
 
+**Free surface.** The pressure is mirrored oddly about row ``r`` (``u[r - k] = -u[r + k]``) and
+the transposed step relies on ``q`` being mirrored the same way, which transposes the interior
+update and the CPML passes that read ``q``. The terms the transposed update computes from the
+memory, ``D2(a lzeta) - D1(a lpsi)``, do not read ``q``: on a model less than ``r`` points deep,
+where the forward stencils of the z slab reach the mirrored halo rows ``t < r``, their values on
+those halo rows are folded, with the mirror's sign, onto rows ``i = 2r - t`` (``fold_z``),
+reading memory rows up to ``t + r < i + r``, which the sweep has already passed.
+
 Memory layout: each axis's ``psi`` and ``zeta`` are stored for that axis's two slabs only,
 each widened by ``2r`` zero points (the reach of the transposed stencils), packed one after the
 other along that axis: padded index ``t`` lives at storage index ``t - off[t]``. So the stride
@@ -103,6 +111,23 @@ def _lupdate_at(nf, wf, pf, zf, a, c, g, s, i, ss, t):
         ahi, alo = a[t + uint64(k)], a[t - uint64(k)]
         acc += c[k] * (ahi * zf[shi] + alo * zf[slo]) - g[k - 1] * (ahi * pf[shi] - alo * pf[slo])
     nf[i] += wf[i] * acc
+
+
+@njit(inline="always")
+def _lfold_at(nf, wf, pf, zf, a, c, g, s, i, ss, t):
+    """The transposed update's CPML terms at the halo row ``t`` above a free surface, folded
+    onto its mirror image ``i``: ``q_next[i] -= w2 (D2(a lzeta) - D1(a lpsi))[t]``.
+
+    The forward stencils of slab rows within ``r`` of the halo read the mirrored pressure
+    ``u[t] = -u[2r - t]``; their transposes land on the halo row and go, with the mirror's sign,
+    to its image. ``a`` vanishes on ``t`` and on the rows above it, so only the terms below
+    remain (``s``: the storage index of row ``t``; the z memory then starts at row 0)."""
+    t = uint64(t)
+    acc = zf.dtype.type(0)
+    for k in range(1, len(c)):
+        shi = s + uint64(k) * ss
+        acc += a[t + uint64(k)] * (c[k] * zf[shi] - g[k - 1] * pf[shi])
+    nf[i] -= wf[i] * acc
 
 
 @njit(**SERIAL)
@@ -223,8 +248,9 @@ def forward_step(
 
 @njit(**SERIAL)
 def _adjoint_rows(
-    q, q_next, w2, c, g, prof, near, sponge, psi, zeta, off, x_slabs, x_near, box, image, fields
-):
+    q, q_next, w2, c, g, prof, near, fold, sponge, psi, zeta, off, x_slabs, x_near, box, image,
+    fields,
+):  # fmt: skip
     """The transposed CPML update of the rows of ``box`` (arguments as in :func:`adjoint_step`)."""
     nz, ny, nx = q.shape
     (cz, cy, cx), (gz, gy, gx) = c, g
@@ -288,6 +314,11 @@ def _adjoint_rows(
                 s = i - uint64(off[0][iz]) * sz
                 for j in range(uint64(n)):
                     _lupdate_at(nf, wf, pz, zz, az, cz, gz, s + j, i + j, sz, iz)
+            if fold[iz] != 0:  # the mirror image of a halo row that z slab stencils reach
+                t = 2 * rz - iz
+                s = uint64((t * ny + iy) * nx + rx) - uint64(off[0][t]) * sz
+                for j in range(uint64(n)):
+                    _lfold_at(nf, wf, pz, zz, az, cz, gz, s + j, i + j, sz, t)
             if near[1][iy] != 0:
                 s = uint64((iz * nys + iy - off[1][iy]) * nx + rx)
                 for j in range(uint64(n)):
@@ -301,23 +332,26 @@ def _adjoint_rows(
 
 @njit(**PARALLEL)
 def adjoint_step(
-    q, q_next, w2, cz, cy, cx, gz, gy, gx, az, bz, ay, by, ax, bx, near_z, near_y, sponge_z,
-    sponge_y, sponge_x, psi_z, psi_y, psi_x, zeta_z, zeta_y, zeta_x, off_z, off_y, off_x, x0a,
-    x1a, x0b, x1b, x0c, x1c, x0d, x1d, boxes, image=None, fields=None,
+    q, q_next, w2, cz, cy, cx, gz, gy, gx, az, bz, ay, by, ax, bx, near_z, near_y, fold_z,
+    sponge_z, sponge_y, sponge_x, psi_z, psi_y, psi_x, zeta_z, zeta_y, zeta_x, off_z, off_y,
+    off_x, x0a, x1a, x0b, x1b, x0c, x1c, x0d, x1d, boxes, image=None, fields=None,
 ):  # fmt: skip
     """The exact transpose of :func:`forward_step`, in the adjoint variable ``q = w2 lambda``.
 
     ``q`` holds :math:`q^n`, ``q_next`` :math:`q^{n+1}` on entry and :math:`q^{n-1}` on return
     (the interior update is its own transpose in this variable). ``near_*`` mark the z and y
     rows of the slabs and the ``r`` rows next to them, ``x0c..x1c`` and ``x0d..x1d`` the same
-    in x; with ``image`` and ``fields = (f_next, f, f_prev)`` the sweep also accumulates the
-    imaging condition ``image += q D`` (see :func:`waveback.kernels.laplacian_step`). Other
-    arguments as in :func:`forward_step`.
+    in x; ``fold_z`` the rows ``r < i <= 2r`` under a free surface whose mirror images
+    ``2r - i`` in the halo the z slab's forward stencils read (see :func:`_lfold_at`; all zero
+    without a free surface or on a model at least ``r`` points deep). With ``image`` and
+    ``fields = (f_next, f, f_prev)`` the sweep also accumulates the imaging condition
+    ``image += q D`` (see :func:`waveback.kernels.laplacian_step`). Other arguments as in
+    :func:`forward_step`.
     """
     for item in prange(boxes.shape[0]):
         _adjoint_rows(
             q, q_next, w2, (cz, cy, cx), (gz, gy, gx), ((az, bz), (ay, by), (ax, bx)),
-            (near_z, near_y), (sponge_z, sponge_y, sponge_x), (psi_z, psi_y, psi_x),
+            (near_z, near_y), fold_z, (sponge_z, sponge_y, sponge_x), (psi_z, psi_y, psi_x),
             (zeta_z, zeta_y, zeta_x), (off_z, off_y, off_x), ((x0a, x1a), (x0b, x1b)),
             ((x0c, x1c), (x0d, x1d)), boxes[item], image, fields,
         )  # fmt: skip

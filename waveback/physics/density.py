@@ -121,7 +121,7 @@ class DensityOperator:
                 reach = np.convolve(a_i != 0, np.ones(2 * r), mode="full")[r : r + n] > 0
                 self.near[ax3] = reach | (a_h != 0)
         if model.free_surface and model.boundary == "cpml":  # mirrored fluxes carry no memory
-            assert not self.prof_h[0][0][r : 2 * r].any()
+            _check_depth_under_free_surface(model, self.prof_h[0][0])
         # The x ranges of the half-point profile, the integer-point profile and ``near``,
         # within the half points of the fluxes and the updated points.
         x_runs = [self.prof_h[2][0] != 0, self.prof_i[2][0] != 0, self.near[2].copy()]
@@ -249,6 +249,20 @@ class DensityOperator:
             g_b = -np.divide(flux_images[ax], buoy, out=np.zeros(self.prop.shape), where=buoy != 0)
             g -= (g_b + np.roll(g_b, 1, ax)) / (2.0 * self.rho**2)
         return g
+
+
+def _check_depth_under_free_surface(model, a_h):
+    """Refuse a CPML model with a density under a free surface whose z layer reaches the half
+    planes ``r .. 2r - 1`` the mirror copies (a model at most ``r = space_order / 2`` points
+    deep): those mirrored fluxes would carry memory, which the kernels do not model."""
+    r = model.halo
+    if a_h[r : 2 * r].any():
+        raise ValueError(
+            f"a model with a density, a free surface and boundary='cpml' needs more than "
+            f"space_order / 2 = {r} points in depth, got {model.shape[0]}: use a deeper model, "
+            f"space_order <= {2 * (model.shape[0] - 1)}, boundary='sponge' or "
+            f"free_surface=False"
+        )
 
 
 def half_depth(n_padded, pad_lo, pad_hi, halo, nbl):

@@ -120,6 +120,10 @@ class Propagator:
                     self.x_slabs = ((r, lo), (n - hi, n - r))
                     self.x_near = _ranges(near[2] != 0)
         self.c, self.g, self.prof, self.near = tuple(c), tuple(g), tuple(prof), tuple(near)
+        #: The z rows onto which the transposed CPML folds the mirrored halo rows (nonzero only
+        #: under a free surface with a z slab within ``2r`` rows of it: a model thinner than
+        #: ``r`` points; see :func:`_mirror_folds`).
+        self.fold = (_mirror_folds(prof[0][0], r) & model.free_surface).astype(dtype)
         self.cpml_axes = self.array_axes if model.boundary == "cpml" else ()
         ry = r if model.ndim == 3 else 0
         self.halos = (r, ry, r)
@@ -242,6 +246,7 @@ class Propagator:
                 *self.g,
                 *(p for ab in self.prof for p in ab),
                 *self.near[:2],
+                self.fold,
                 *self.sponge,
                 *state.psi,
                 *state.zeta,
@@ -412,6 +417,21 @@ def _dilate(mask, r):
     out[:r] = False
     out[len(out) - r :] = False
     return out
+
+
+def _mirror_folds(a, r):
+    """The rows ``r < i <= 2r`` whose mirror images ``2r - i`` about a free surface on row ``r``
+    lie within ``r`` rows of a point where the profile ``a`` is non-zero.
+
+    The forward CPML stencils of those slab points read the mirrored pressure on the halo rows
+    ``2r - i``; the transposed step folds their terms back onto row ``i``
+    (:func:`waveback.physics.cpml_kernels.adjoint_step`). A slab lies that close to the surface
+    only on a model less than ``r`` points deep.
+    """
+    fold = np.zeros(len(a), bool)
+    for i in range(r + 1, min(2 * r, len(a) - 1) + 1):
+        fold[i] = np.any(a[2 * r - i + 1 : 3 * r - i + 1] != 0)
+    return fold
 
 
 def _ranges(mask):
