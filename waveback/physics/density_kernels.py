@@ -43,6 +43,11 @@ from numba import njit, prange, uint64
 
 from .kernels import PARALLEL, SERIAL, flush_subnormals, restore_fp_mode
 
+# The sweeps create no arrays and keep none beyond the call, so they are compiled without
+# reference counting: with it numba brackets each inlined row function with atomic increments
+# and decrements of its arrays' counts, a quarter of a 3D step (measured).
+SWEEP = dict(SERIAL, _nrt=False)
+
 
 @njit(inline="always")
 def d_plus(f, i, st, beta):
@@ -67,11 +72,16 @@ def d_minus(f, i, st, beta):
 
 @njit(inline="always")
 def _flux_line(uf, bf, out, i0, o0, n, st, beta):
-    """Forward: ``out = B D+u`` with ``B = (b[i] + b[i + st]) / 2``."""
+    """``out = B D+u`` with ``B = (b[i] + b[i + st]) / 2``, formed as ``(b[i] + b[i + st])``
+    times ``D+u`` of the halved coefficients: one product less, the same bits (halving is
+    exact)."""
     half = bf.dtype.type(0.5)
     for q in range(n):
         i = i0 + q
-        out[o0 + q] = half * (bf[i] + bf[i + st]) * d_plus(uf, i, st, beta)
+        acc = uf.dtype.type(0)
+        for k in range(1, len(beta) + 1):
+            acc += (half * beta[k - 1]) * (uf[i + uint64(k) * st] - uf[i - uint64(k - 1) * st])
+        out[o0 + q] = (bf[i] + bf[i + st]) * acc
 
 
 @njit(inline="always")
@@ -140,20 +150,21 @@ def _line(adjoint, uf, bf, out, i0, o0, n, st, beta, mem, t, s0, image, own, fu)
         if cpml and mem[2][t] != 0:
             _psi_line(mem[0].reshape(-1), s0, out, o0, n, mem[2], mem[3], uint64(t), uint64(0))
         return
-    _dplus_line(uf, out, i0, o0, n, st, beta)
     if cpml and mem[6][t]:
         pf, zf = mem[0].reshape(-1), mem[1].reshape(-1)
+        _dplus_line(uf, out, i0, o0, n, st, beta)
         _lmemory_line(out, o0, n, beta, zf, pf, mem[4], mem[2], mem[3], uint64(t), uint64(0),
                       s0, st)  # fmt: skip
-    _buoyancy_line(bf, out, i0, o0, n, st)
+        _buoyancy_line(bf, out, i0, o0, n, st)
+    else:
+        _flux_line(uf, bf, out, i0, o0, n, st, beta)
     if own and image.size > 1:
         _image_line(image.reshape(-1), fu, out, i0, o0, n, st, beta)
 
 
 @njit(inline="always")
 def _z_plane(adjoint, uf, bf, ring, j, g, beta, mem, image, fu):
-    """The z fluxes of half plane ``j`` on the rows of the item, into ring slots ``j mod 2M``
-    and ``j mod 2M + 2M`` (so that any ``2M`` consecutive half planes are contiguous).
+    """The z fluxes of half plane ``j`` on the rows of the item, into ring slot ``j mod 2M``.
 
     Under a free surface a half plane above it takes the flux of its mirror ``2r - 1 - j``
     (recomputed: that plane holds no memory); the item owning ``j`` images it.
@@ -163,19 +174,16 @@ def _z_plane(adjoint, uf, bf, ring, j, g, beta, mem, image, fu):
     src = 2 * r - 1 - j if surface and j < r else j
     own = (j >= z0 or z0 == r) and j < z1 and j >= lo
     n, plane, sz = uint64(nx - 2 * r), uint64((y1 - y0) * nx), uint64(ny * nx)
-    slot, twin = uint64(j % (2 * len(beta))), uint64(2 * len(beta)) * plane
+    slot = uint64(j % (2 * len(beta)))
     for iy in range(y0, y1):
         o0 = slot * plane + uint64((iy - y0) * nx + r)
         if lo <= src < nz - r:
             i0 = uint64((src * ny + iy) * nx + r)
             s0 = uint64(((src - mem[7][src]) * ny + iy) * nx + r) if mem[0].size > 1 else i0
             _line(adjoint, uf, bf, ring, i0, o0, n, sz, beta, mem, src, s0, image, own, fu)
-            for q in range(n):
-                ring[o0 + twin + q] = ring[o0 + q]
         else:
             for q in range(n):
                 ring[o0 + q] = 0
-                ring[o0 + twin + q] = 0
 
 
 @njit(inline="always")
@@ -201,10 +209,7 @@ def _x_row(adjoint, uf, bf, fx, iz, iy, g, beta, mem, runs, image, fu):
     ny, nx, r = g[1], g[2], g[3]
     row, x0, one = uint64((iz * ny + iy) * nx), uint64(r - 1), uint64(1)
     n = uint64(nx - 2 * r + 1)
-    if not adjoint:
-        _flux_line(uf, bf, fx, row + x0, x0, n, one, beta)
-    else:
-        _dplus_line(uf, fx, row + x0, x0, n, one, beta)
+    _flux_line(uf, bf, fx, row + x0, x0, n, one, beta)
     if mem[0].size > 1:
         pf, zf, a_h, b_h, a_i, off = mem[0].reshape(-1), mem[1].reshape(-1), *mem[2:5], mem[7]
         srow = uint64((iz * ny + iy) * mem[0].shape[2])
@@ -213,24 +218,28 @@ def _x_row(adjoint, uf, bf, fx, iz, iy, g, beta, mem, runs, image, fu):
             s0 = srow + t0 - uint64(off[t0])
             if not adjoint:
                 _psi_line(pf, s0, fx, t0, t1 - t0, a_h, b_h, t0, one)
-            else:
+            else:  # the fluxes with memory terms again, in steps
+                _dplus_line(uf, fx, row + t0, t0, t1 - t0, one, beta)
                 _lmemory_line(fx, t0, t1 - t0, beta, zf, pf, a_i, a_h, b_h, t0, one, s0, one)
-    if adjoint:
-        _buoyancy_line(bf, fx, row + x0, x0, n, one)
-        if image.size > 1:
-            _image_line(image.reshape(-1), fu, fx, row + x0, x0, n, one, beta)
+                _buoyancy_line(bf, fx, row + t0, t0, t1 - t0, one)
+    if adjoint and image.size > 1:
+        _image_line(image.reshape(-1), fu, fx, row + x0, x0, n, one, beta)
 
 
 # --- The divergence of a row and its update. --------------------------------------------------
 
 
 @njit(inline="always")
-def _ring_centre(iz, iy, g, m):
-    """Flat ring index of half plane ``iz`` at the first non-halo point of row ``iy``, in the
-    window of slots where half planes ``iz - M .. iz + M - 1`` lie in order."""
-    nz, ny, nx, r, surface, z0, z1, y0, y1 = g
-    window = uint64((iz - m) % (2 * m) + m)
-    return window * uint64((y1 - y0) * nx) + uint64((iy - y0) * nx + r)
+def d_minus_ring(ring, i, iz, plane, beta):
+    """:func:`d_minus` along z at half plane ``iz`` from the ring, where half plane ``j`` lies
+    in slot ``j mod 2M`` of ``plane`` values (``i``: the index within a slot); the slot
+    offsets do not depend on ``i``, so a row loop reads ``2M`` streams."""
+    w = uint64(2 * len(beta))
+    acc = ring.dtype.type(0)
+    for k in range(1, len(beta) + 1):
+        hi, lo = uint64(iz + k - 1) % w * plane, uint64(iz - k) % w * plane
+        acc += beta[k - 1] * (ring[i + hi] - ring[i + lo])
+    return acc
 
 
 @njit(inline="always")
@@ -240,10 +249,10 @@ def _divergence(acc, ring, fx, fy, iz, iy, g, beta, q0, q1):
     nz, ny, nx, r, surface, z0, z1, y0, y1 = g
     bz, by, bx = beta
     m = len(bz)
-    c0, plane = _ring_centre(iz, iy, g, m), uint64((y1 - y0) * nx)
+    c0, plane = uint64((iy - y0) * nx + r), uint64((y1 - y0) * nx)
     yb, x0 = uint64((iy - y0 + m) * nx + r), uint64(r)
     for q in range(uint64(q0), uint64(q1)):
-        g_q = d_minus(ring, c0 + q, plane, bz) + d_minus(fx, x0 + q, uint64(1), bx)
+        g_q = d_minus_ring(ring, c0 + q, iz, plane, bz) + d_minus(fx, x0 + q, uint64(1), bx)
         if ny > 1:
             g_q += d_minus(fy, yb + q, uint64(nx), by)
         acc[q] = g_q
@@ -257,18 +266,18 @@ def _fused_row(uf, pf, nf, wf, ring, fx, fy, iz, iy, g, beta, q0, q1):
     nz, ny, nx, r, surface, z0, z1, y0, y1 = g
     bz, by, bx = beta
     m = len(bz)
-    c0, plane = _ring_centre(iz, iy, g, m), uint64((y1 - y0) * nx)
+    c0, plane = uint64((iy - y0) * nx + r), uint64((y1 - y0) * nx)
     yb, x0 = uint64((iy - y0 + m) * nx + r), uint64(r)
     base = uint64((iz * ny + iy) * nx + r)
     if ny > 1:
         for q in range(uint64(q0), uint64(q1)):
-            g_q = d_minus(ring, c0 + q, plane, bz) + d_minus(fx, x0 + q, uint64(1), bx)
+            g_q = d_minus_ring(ring, c0 + q, iz, plane, bz) + d_minus(fx, x0 + q, uint64(1), bx)
             g_q += d_minus(fy, yb + q, uint64(nx), by)
             i = base + q
             nf[i] = (uf[i] + uf[i] + wf[i] * g_q) - pf[i]
     else:
         for q in range(uint64(q0), uint64(q1)):
-            g_q = d_minus(ring, c0 + q, plane, bz) + d_minus(fx, x0 + q, uint64(1), bx)
+            g_q = d_minus_ring(ring, c0 + q, iz, plane, bz) + d_minus(fx, x0 + q, uint64(1), bx)
             i = base + q
             nf[i] = (uf[i] + uf[i] + wf[i] * g_q) - pf[i]
 
@@ -306,9 +315,9 @@ def _zeta_row(acc, ring, fx, fy, iz, iy, g, beta, mem, runs):
     if mz[0].size > 1 and mz[4][iz] != 0:
         zf, a, b = mz[1].reshape(-1), mz[4][iz], mz[5][iz]
         s0 = uint64(((iz - mz[7][iz]) * ny + iy) * nx + r)
-        c0, plane = _ring_centre(iz, iy, g, m), uint64((y1 - y0) * nx)
+        c0, plane = uint64((iy - y0) * nx + r), uint64((y1 - y0) * nx)
         for q in range(n):
-            zf[s0 + q] = b * zf[s0 + q] + a * d_minus(ring, c0 + q, plane, beta[0])
+            zf[s0 + q] = b * zf[s0 + q] + a * d_minus_ring(ring, c0 + q, iz, plane, beta[0])
             acc[q] += zf[s0 + q]
     if my[0].size > 1 and my[4][iy] != 0:
         zf, a, b = my[1].reshape(-1), my[4][iy], my[5][iy]
@@ -340,7 +349,7 @@ def _update_row(uf, pf, nf, wf, acc, sponge, iz, iy, g, q0, q1):
         nf[i] = k * (uf[i] + uf[i] + wf[i] * acc[q]) - (k + k - one) * pf[i]
 
 
-@njit(**SERIAL)
+@njit(inline="always")
 def _scatter_row(image, qf, fields, sponge, iz, iy, g):
     """``image += q D``, ``D = u_next - 2K u + (2K - 1) u_prev`` on a row (the ``m`` and
     ``rho`` imaging condition, see :func:`waveback.kernels.scattering`)."""
@@ -359,18 +368,35 @@ def _scatter_row(image, qf, fields, sponge, iz, iy, g):
 
 
 @njit(**SERIAL)
+def _buffers(nx, ny, m, box, dtype):
+    """The flux buffers of a work item: the ring of ``2M`` z half planes, the y fluxes of a
+    plane (3D), the x fluxes of a row and a row's divergence."""
+    ring = np.empty(2 * m * (box[3] - box[2]) * nx, dtype)
+    fy = np.zeros((box[3] - box[2] + 2 * m - 1) * nx if ny > 1 else 1, dtype)
+    return ring, fy, np.zeros(nx, dtype), np.empty(nx, dtype)
+
+
+@njit(**SERIAL)
 def _forward_rows(u, u_prev, u_next, wrho, b, beta, sponge, mem, runs, surface, box):
     """The forward step on the rows of work item ``box = (z0, z1, y0, y1)``."""
+    nz, ny, nx = u.shape
+    buffers = _buffers(nx, ny, len(beta[0]), box, u.dtype)
+    none = np.zeros((1, 1, 1), u.dtype)  # no flux images
+    _forward_sweep(u, u_prev, u_next, wrho, b, beta, sponge, mem, runs, surface, box, buffers,
+                   none)  # fmt: skip
+
+
+@njit(**SWEEP)
+def _forward_sweep(u, u_prev, u_next, wrho, b, beta, sponge, mem, runs, surface, box, buffers,
+                   none):  # fmt: skip
+    """The sweep of :func:`_forward_rows` (``none``: an empty flux image)."""
     nz, ny, nx = u.shape
     m = len(beta[0])
     g = (nz, ny, nx, m, surface, box[0], box[1], box[2], box[3])
     uf, bf, nf = u.reshape(-1), b.reshape(-1), u_next.reshape(-1)
     pf = nf if u_prev is None else u_prev.reshape(-1)  # None: in place (one array to LLVM)
     wf = wrho.reshape(-1)
-    ring = np.empty(4 * m * (box[3] - box[2]) * nx, u.dtype)
-    fy = np.zeros((box[3] - box[2] + 2 * m - 1) * nx if ny > 1 else 1, u.dtype)
-    fx, acc = np.zeros(nx, u.dtype), np.empty(nx, u.dtype)
-    none = np.zeros((1, 1, 1), u.dtype)  # no flux images
+    ring, fy, fx, acc = buffers
     fp_mode = flush_subnormals()
     ahead = box[0] - m
     for iz in range(box[0], box[1]):
@@ -421,13 +447,21 @@ def _adjoint_rows(q, q_next, wrho, b, beta, sponge, mem, runs, surface, box, ima
                   images_z, images_y, images_x, fu):  # fmt: skip
     """The transposed step on the rows of work item ``box`` (see :func:`adjoint_step`)."""
     nz, ny, nx = q.shape
+    buffers = _buffers(nx, ny, len(beta[0]), box, q.dtype)
+    _adjoint_sweep(q, q_next, wrho, b, beta, sponge, mem, runs, surface, box, image, fields,
+                   images_z, images_y, images_x, fu, buffers)  # fmt: skip
+
+
+@njit(**SWEEP)
+def _adjoint_sweep(q, q_next, wrho, b, beta, sponge, mem, runs, surface, box, image, fields,
+                   images_z, images_y, images_x, fu, buffers):  # fmt: skip
+    """The sweep of :func:`_adjoint_rows`."""
+    nz, ny, nx = q.shape
     m = len(beta[0])
     g = (nz, ny, nx, m, surface, box[0], box[1], box[2], box[3])
     qf, bf, nf, wf = q.reshape(-1), b.reshape(-1), q_next.reshape(-1), wrho.reshape(-1)
     fu = fu.reshape(-1)
-    ring = np.empty(4 * m * (box[3] - box[2]) * nx, q.dtype)
-    fy = np.zeros((box[3] - box[2] + 2 * m - 1) * nx if ny > 1 else 1, q.dtype)
-    fx, acc = np.zeros(nx, q.dtype), np.empty(nx, q.dtype)
+    ring, fy, fx, acc = buffers
     fp_mode = flush_subnormals()
     ahead, ahead2 = box[0] - m, box[0]
     for iz in range(box[0], box[1]):
