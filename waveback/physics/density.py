@@ -91,7 +91,7 @@ class DensityOperator:
         self.prop, self.axes = prop, prop.array_axes
         r = model.halo
         rho = model.pad(model.rho.astype(np.float64)).reshape(shape)
-        vp = model.pad(model.vp.astype(np.float64)).reshape(shape)
+        vp = model.pad(model.relaxed_velocity).reshape(shape)
         self.rho = rho
         self.wrho = (prop.dt**2 * vp**2 * rho).astype(dtype)
         #: ``1/rho`` in the model's dtype; the kernels form ``B_a`` from it (:attr:`buoyancy`).
@@ -159,12 +159,14 @@ class DensityOperator:
         return (*profiles, *self.near, *self.prop.memory_offsets, self.runs,
                 int(self.prop.model.free_surface), self.prop.boxes)  # fmt: skip
 
-    def step(self, u, u_prev, u_next, psi, zeta):
+    def step(self, u, u_prev, u_next, psi, zeta, relax=()):
         """``u_next <- K (2u + w2 L u) - (2K - 1) u_prev`` with CPML memory ``psi``, ``zeta``
-        (one fused sweep, :func:`waveback.physics.density_kernels.forward_step`)."""
+        (one fused sweep, :func:`waveback.physics.density_kernels.forward_step`); with
+        ``relax = (memory, weights, decay, gain, half)`` the attenuating step, ``L u / rho``
+        relaxed by the memory variables (see the module docstring)."""
         u_prev = None if u_prev is u_next else u_prev  # in place: its own specialisation
         dk.forward_step(u, u_prev, u_next, self.wrho, self.b, *self.beta, *self.prop.sponge, *psi,
-                        *zeta, *self._constants())  # fmt: skip
+                        *zeta, *self._constants(), *relax)  # fmt: skip
 
     def adjoint_step(self, q, q_next, lpsi, lzeta, image=None, fields=None, flux_images=None):
         """The exact transpose of :meth:`step` in ``q = w2 rho K lambda``: ``q_next`` holds
@@ -209,10 +211,11 @@ class DensityOperator:
     def born_terms(self, u, dbuoy):
         """The ``rho`` part of one linearised step at fixed state, from the pressure ``u^n``.
 
-        Returns ``(add, dpsi, dzeta)``: ``add = K w2 rho sum_a (1 + a_i) D-T_a`` (float64,
-        padded) for :math:`p^{n+1}` and the memory increments per axis (None without CPML),
-        ``T_a = (1 + a_h) dB_a D+u`` (see the module docstring; the ``(D - S) drho/rho``
-        term is the caller's).
+        Returns ``(dacc, dpsi, dzeta)``: the perturbation of ``L u / rho``,
+        ``dacc = sum_a (1 + a_i) D-T_a`` (float64, padded; ``p^{n+1}`` moves by ``K w2 rho``
+        times it, or its relaxation with attenuation) and the memory increments per axis (None
+        without CPML), ``T_a = (1 + a_h) dB_a D+u`` (see the module docstring; the
+        ``(D - S) drho/rho`` term is the caller's).
         """
         dtype = self.prop.model.dtype
         add = np.zeros(self.prop.shape)
@@ -232,7 +235,6 @@ class DensityOperator:
                 dzeta[ax] = self._pack(dzeta_ax, ax)
                 g = g + dzeta_ax
             add += g
-        add *= self.wrho.astype(np.float64) * self.prop.sponge_field()
         return add, dpsi, dzeta
 
     def rho_gradient(self, image, source_image, flux_images):
