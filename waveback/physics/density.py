@@ -66,6 +66,44 @@ The transpose (the gradient) correlates :math:`q^n (D^n - S^n)/(K w_2\\rho^2)` a
 points and :math:`-\\,D^+_a p^n \\cdot F^\\dagger_a / B_a` at half points (``F†`` the transposed
 flux of the adjoint step, :math:`B_a(H - a_h\\ell_\\psi)`), then folds the half-point terms onto
 ``rho`` through the mean of ``1/rho``.
+
+**Density with attenuation** (``Model(rho=..., attenuation=...)``). The relaxation of
+:mod:`waveback.physics.attenuation_kernels` acts on the drive
+:math:`\\tilde g = \\sum_a (D^-_a F_a + \\zeta_a) + s/\\rho`, i.e. on :math:`(L p + s)/\\rho`, and
+
+.. math:: p^{n+1} = K\\big(2p^n + w_2\\rho\\,\\tilde h^n\\big) - (2K - 1)p^{n-1}, \\qquad
+          \\tilde h = \\Big(1 + \\sum_l \\eta_l a_l\\Big)\\tilde g - \\sum_l \\eta_l \\tilde r_l,
+          \\quad \\tilde r_l \\leftarrow e_l\\tilde r_l + b_l a_l\\tilde g,
+
+with :math:`w_2 = \\Delta t^2 v_R^2` (the relaxed velocity). The relaxation being pointwise and
+linear, this is the attenuating scheme of :math:`L p + s` with the memory variables
+:math:`r_l = \\rho\\tilde r_l`: the memory is kept in the units of the kernel's per-row
+divergence, so the fused sweep relaxes it where it is computed
+(:func:`waveback.physics.density_kernels.forward_step` with the memory arguments). Sources
+are added to the drive after the sweep as :math:`s/\\rho`
+(:func:`~waveback.physics.attenuation_kernels.inject_relaxed` with ``w2 rho``); the adjoint
+reads them from :math:`\\bar g` with the weights :math:`W/(\\Delta V\\rho)`.
+
+The transposed step is composed as without a density: :math:`\\bar g` from
+:math:`q = w_2\\rho K\\lambda` (:math:`\\bar h = q`) and the adjoint memory, the transposed
+density step on :math:`\\bar g`, then the inertial term. ``m`` still enters through
+:math:`w_2` only (the solid held fixed). At fixed state ``rho`` moves a step through the factor
+:math:`w_2\\rho`, through ``B`` and through the source's share :math:`s/\\rho` of the drive:
+
+.. math:: \\partial_\\rho p^{n+1}\\,\\delta\\rho = \\frac{\\delta\\rho}{\\rho} D^n
+          + K w_2\\rho\\Big(1 + \\sum_l \\eta_l a_l\\Big)\\delta\\tilde g, \\qquad
+          \\delta\\tilde r_l = b_l a_l\\,\\delta\\tilde g, \\qquad
+          \\delta\\tilde g = \\sum_a (1 + a_i) D^-_a T_a - \\frac{\\delta\\rho}{\\rho}\\,
+          \\frac{S^n}{w_2\\rho},
+
+(``D`` now holds the whole relaxed increment, source included, so no ``- S`` in the first
+term; the CPML memory moves as above). The Born step puts :math:`\\delta\\tilde g` through the
+relaxation of the linearised state (:meth:`waveback.physics.solver.Solver.born`). Its
+transpose pairs :math:`\\delta\\tilde g` with :math:`\\bar g` instead of ``q``: the flux images
+of the transposed density step run on :math:`\\bar g` are right as they are, and the source
+term correlates :math:`K\\bar g^n S^n` (:meth:`~waveback.physics.propagation.Propagator.
+injection_adjoint`) where the density alone correlates :math:`q^n S^n`, with the same scale
+in :meth:`DensityOperator.rho_gradient`.
 """
 
 from __future__ import annotations

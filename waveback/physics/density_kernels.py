@@ -33,6 +33,10 @@ axis at storage index ``t - off[t]``):
   then ``H = D+(q + a_i lzeta)``, ``lpsi <- b_h lpsi - H`` and ``F = B (H - a_h lpsi)``, then
   the update without memory (the interior update is its own transpose in ``q``).
 
+With attenuation the forward update relaxes ``acc = L u / rho`` point by point before using it
+(:func:`waveback.physics.attenuation_kernels.relaxed`, memory variables in the units of
+``acc``); the transpose is composed outside the kernels (:mod:`waveback.physics.density`).
+
 Flat indices are unsigned (:mod:`waveback.kernels`); row kernels flush subnormals.
 """
 

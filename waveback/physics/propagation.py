@@ -25,7 +25,8 @@ source sits in the drive, inside the relaxation, so it enters the memory too; in
 into the row sweeps that compute ``L u``; its transpose runs first in an adjoint step
 (:math:`\\bar g` from :math:`q = w_2 K\\lambda` and the adjoint memory), then the lossless
 transposed operator acts on :math:`\\bar g`. Sources are read from :math:`\\bar g` in the adjoint
-(:meth:`Propagator.read_source`). Attenuation with a density is not supported yet.
+(:meth:`Propagator.read_source`). With a density as well, the relaxation acts on
+:math:`(L u + s)/\\rho` in the density kernels' sweep (:mod:`waveback.physics.density`).
 
 :class:`Propagator` holds the coefficients of one ``(model, dt)`` pair with the step
 (:meth:`Propagator.step`) and its exact transpose (:meth:`Propagator.adjoint_step`) side by
