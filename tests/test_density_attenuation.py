@@ -145,14 +145,14 @@ def test_the_limits_constant_density_and_no_loss():
     w = wb.ricker(100.0, dt, 60)
     light, heavy = (wb.forward(model.with_rho(np.full(model.shape, rho)), w, src, rec, dt)
                     for rho in (1000.0, 2500.0))  # fmt: skip
-    # measured 3e-16
+    # measured 1.2e-15
     assert np.linalg.norm(light - heavy) <= 1e-13 * np.linalg.norm(light)
     lossless = wb.Model(model.vp, 5.0, nbl=5, dtype="float64", rho=model.rho)
     quiet = wb.Model(model.vp, 5.0, nbl=5, dtype="float64", rho=model.rho,
                      attenuation=wb.ConstantQ(1e9, (20, 200)))  # fmt: skip
     d0 = wb.forward(lossless, w, src, rec, dt)
     d1 = wb.forward(quiet, w, src, rec, dt)
-    np.testing.assert_allclose(d1, d0, rtol=0, atol=1e-7 * np.abs(d0).max())
+    np.testing.assert_allclose(d1, d0, rtol=0, atol=1e-7 * np.abs(d0).max())  # measured 6.8e-9
     nz, nx = quiet.padded_shape
     assert wb.Propagator(quiet, dt).new_state().memory[0].shape == (
         quiet.sls.n_mechanisms,
