@@ -138,8 +138,8 @@ def _quiet(ctx: click.Context, _, value: bool) -> None:
     "--attenuation",
     type=click.Choice(["on", "off"]),
     multiple=True,
-    help="Attenuating models, constant Q (on), or lossless ones (off, the default); never "
-    "together with a density.",
+    help="Attenuating models, constant Q (on), or lossless ones (off, the default); with "
+    "--density on, both.",
 )
 @click.option("--no-linearisation", is_flag=True, help="Skip the Born and Taylor slope tests.")
 @click.pass_context

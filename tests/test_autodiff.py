@@ -324,10 +324,3 @@ def test_attenuating_tape_replays_forward_and_equals_the_hand_written_adjoints(n
     }
     for key, value in hand.items():  # measured 5.6e-16 .. 1.7e-15
         assert np.linalg.norm(value - taped[key]) <= 1e-10 * np.linalg.norm(taped[key]), key
-
-
-def test_attenuation_with_a_density_is_refused_by_the_tape():
-    p, _, _ = _attenuating_problem("2d-cpml-linear")
-    p["model"] = p["model"].with_rho(np.full(p["model"].shape, 1000.0))
-    with pytest.raises(ValueError, match="attenuation with a density is not taped"):
-        ad.taped_forward(**p)

@@ -28,15 +28,17 @@ def test_dot_error_passes_an_exact_transpose_and_fails_one_off_by_a_millionth():
     assert dot_error((a @ x) @ y, x @ (wrong @ y)) > 1e3 * DOT_TOLERANCE  # measured 3.7e-8
 
 
-def test_option_matrix_adds_attenuation_cases_but_never_with_a_density():
+def test_option_matrix_adds_attenuation_cases_alone_and_with_a_density():
     cases = option_matrix((2,), ("cpml",), (False,), ("linear",), (False, True), (False, True))
     assert cases == [
         (2, "cpml", False, "linear"),
         (2, "cpml", False, "linear", False, True),
         (2, "cpml", False, "linear", True),
+        (2, "cpml", False, "linear", True, True),
     ]
     assert [case_label(*case) for case in cases] == [
         "2d-cpml-linear",
         "2d-cpml-linear-attenuation",
         "2d-cpml-linear-density",
+        "2d-cpml-linear-density-attenuation",
     ]

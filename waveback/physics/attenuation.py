@@ -62,6 +62,9 @@ Units: SI (Hz, s, m/s, nepers per metre) except :class:`PowerLaw`'s ultrasound c
 The discrete scheme (memory variables at half steps, Crank–Nicolson) is stated in
 :mod:`waveback.attenuation_kernels`, with its coefficients from :func:`memory_coefficients`;
 :func:`discrete_dispersion` gives the Q and phase velocity it shows in a homogeneous medium.
+With a density, :math:`\\mathcal{L} = \\rho\\nabla\\cdot(\\rho^{-1}\\nabla)` and the memory
+variables are carried divided by :math:`\\rho` (:mod:`waveback.physics.density`, which states the
+scheme and its derivative with respect to ``rho``).
 """
 
 from __future__ import annotations

@@ -66,6 +66,44 @@ The transpose (the gradient) correlates :math:`q^n (D^n - S^n)/(K w_2\\rho^2)` a
 points and :math:`-\\,D^+_a p^n \\cdot F^\\dagger_a / B_a` at half points (``F†`` the transposed
 flux of the adjoint step, :math:`B_a(H - a_h\\ell_\\psi)`), then folds the half-point terms onto
 ``rho`` through the mean of ``1/rho``.
+
+**Density with attenuation** (``Model(rho=..., attenuation=...)``). The relaxation of
+:mod:`waveback.physics.attenuation_kernels` acts on the drive
+:math:`\\tilde g = \\sum_a (D^-_a F_a + \\zeta_a) + s/\\rho`, i.e. on :math:`(L p + s)/\\rho`, and
+
+.. math:: p^{n+1} = K\\big(2p^n + w_2\\rho\\,\\tilde h^n\\big) - (2K - 1)p^{n-1}, \\qquad
+          \\tilde h = \\Big(1 + \\sum_l \\eta_l a_l\\Big)\\tilde g - \\sum_l \\eta_l \\tilde r_l,
+          \\quad \\tilde r_l \\leftarrow e_l\\tilde r_l + b_l a_l\\tilde g,
+
+with :math:`w_2 = \\Delta t^2 v_R^2` (the relaxed velocity). The relaxation being pointwise and
+linear, this is the attenuating scheme of :math:`L p + s` with the memory variables
+:math:`r_l = \\rho\\tilde r_l`: the memory is kept in the units of the kernel's per-row
+divergence, so the fused sweep relaxes it where it is computed
+(:func:`waveback.physics.density_kernels.forward_step` with the memory arguments). Sources
+are added to the drive after the sweep as :math:`s/\\rho`
+(:func:`~waveback.physics.attenuation_kernels.inject_relaxed` with ``w2 rho``); the adjoint
+reads them from :math:`\\bar g` with the weights :math:`W/(\\Delta V\\rho)`.
+
+The transposed step is composed as without a density: :math:`\\bar g` from
+:math:`q = w_2\\rho K\\lambda` (:math:`\\bar h = q`) and the adjoint memory, the transposed
+density step on :math:`\\bar g`, then the inertial term. ``m`` still enters through
+:math:`w_2` only (the solid held fixed). At fixed state ``rho`` moves a step through the factor
+:math:`w_2\\rho`, through ``B`` and through the source's share :math:`s/\\rho` of the drive:
+
+.. math:: \\partial_\\rho p^{n+1}\\,\\delta\\rho = \\frac{\\delta\\rho}{\\rho} D^n
+          + K w_2\\rho\\Big(1 + \\sum_l \\eta_l a_l\\Big)\\delta\\tilde g, \\qquad
+          \\delta\\tilde r_l = b_l a_l\\,\\delta\\tilde g, \\qquad
+          \\delta\\tilde g = \\sum_a (1 + a_i) D^-_a T_a - \\frac{\\delta\\rho}{\\rho}\\,
+          \\frac{S^n}{w_2\\rho},
+
+(``D`` now holds the whole relaxed increment, source included, so no ``- S`` in the first
+term; the CPML memory moves as above). The Born step puts :math:`\\delta\\tilde g` through the
+relaxation of the linearised state (:meth:`waveback.physics.solver.Solver.born`). Its
+transpose pairs :math:`\\delta\\tilde g` with :math:`\\bar g` instead of ``q``: the flux images
+of the transposed density step run on :math:`\\bar g` are right as they are, and the source
+term correlates :math:`K\\bar g^n S^n` (:meth:`~waveback.physics.propagation.Propagator.
+injection_adjoint`) where the density alone correlates :math:`q^n S^n`, with the same scale
+in :meth:`DensityOperator.rho_gradient`.
 """
 
 from __future__ import annotations
@@ -91,7 +129,7 @@ class DensityOperator:
         self.prop, self.axes = prop, prop.array_axes
         r = model.halo
         rho = model.pad(model.rho.astype(np.float64)).reshape(shape)
-        vp = model.pad(model.vp.astype(np.float64)).reshape(shape)
+        vp = model.pad(model.relaxed_velocity).reshape(shape)
         self.rho = rho
         self.wrho = (prop.dt**2 * vp**2 * rho).astype(dtype)
         #: ``1/rho`` in the model's dtype; the kernels form ``B_a`` from it (:attr:`buoyancy`).
@@ -159,12 +197,14 @@ class DensityOperator:
         return (*profiles, *self.near, *self.prop.memory_offsets, self.runs,
                 int(self.prop.model.free_surface), self.prop.boxes)  # fmt: skip
 
-    def step(self, u, u_prev, u_next, psi, zeta):
+    def step(self, u, u_prev, u_next, psi, zeta, relax=()):
         """``u_next <- K (2u + w2 L u) - (2K - 1) u_prev`` with CPML memory ``psi``, ``zeta``
-        (one fused sweep, :func:`waveback.physics.density_kernels.forward_step`)."""
+        (one fused sweep, :func:`waveback.physics.density_kernels.forward_step`); with
+        ``relax = (memory, weights, decay, gain, half)`` the attenuating step, ``L u / rho``
+        relaxed by the memory variables (see the module docstring)."""
         u_prev = None if u_prev is u_next else u_prev  # in place: its own specialisation
         dk.forward_step(u, u_prev, u_next, self.wrho, self.b, *self.beta, *self.prop.sponge, *psi,
-                        *zeta, *self._constants())  # fmt: skip
+                        *zeta, *self._constants(), *relax)  # fmt: skip
 
     def adjoint_step(self, q, q_next, lpsi, lzeta, image=None, fields=None, flux_images=None):
         """The exact transpose of :meth:`step` in ``q = w2 rho K lambda``: ``q_next`` holds
@@ -209,10 +249,11 @@ class DensityOperator:
     def born_terms(self, u, dbuoy):
         """The ``rho`` part of one linearised step at fixed state, from the pressure ``u^n``.
 
-        Returns ``(add, dpsi, dzeta)``: ``add = K w2 rho sum_a (1 + a_i) D-T_a`` (float64,
-        padded) for :math:`p^{n+1}` and the memory increments per axis (None without CPML),
-        ``T_a = (1 + a_h) dB_a D+u`` (see the module docstring; the ``(D - S) drho/rho``
-        term is the caller's).
+        Returns ``(dacc, dpsi, dzeta)``: the perturbation of ``L u / rho``,
+        ``dacc = sum_a (1 + a_i) D-T_a`` (float64, padded; ``p^{n+1}`` moves by ``K w2 rho``
+        times it, or its relaxation with attenuation) and the memory increments per axis (None
+        without CPML), ``T_a = (1 + a_h) dB_a D+u`` (see the module docstring; the
+        ``(D - S) drho/rho`` term is the caller's).
         """
         dtype = self.prop.model.dtype
         add = np.zeros(self.prop.shape)
@@ -232,7 +273,6 @@ class DensityOperator:
                 dzeta[ax] = self._pack(dzeta_ax, ax)
                 g = g + dzeta_ax
             add += g
-        add *= self.wrho.astype(np.float64) * self.prop.sponge_field()
         return add, dpsi, dzeta
 
     def rho_gradient(self, image, source_image, flux_images):

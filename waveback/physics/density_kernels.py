@@ -33,6 +33,10 @@ axis at storage index ``t - off[t]``):
   then ``H = D+(q + a_i lzeta)``, ``lpsi <- b_h lpsi - H`` and ``F = B (H - a_h lpsi)``, then
   the update without memory (the interior update is its own transpose in ``q``).
 
+With attenuation the forward update relaxes ``acc = L u / rho`` point by point before using it
+(:func:`waveback.physics.attenuation_kernels.relaxed`, memory variables in the units of
+``acc``); the transpose is composed outside the kernels (:mod:`waveback.physics.density`).
+
 Flat indices are unsigned (:mod:`waveback.kernels`); row kernels flush subnormals.
 """
 
@@ -41,6 +45,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange, uint64
 
+from .attenuation_kernels import relaxed
 from .kernels import PARALLEL, SERIAL, flush_subnormals, restore_fp_mode
 
 # The sweeps create no arrays and keep none beyond the call, so they are compiled without
@@ -259,10 +264,19 @@ def _divergence(acc, ring, fx, fy, iz, iy, g, beta, q0, q1):
 
 
 @njit(inline="always")
-def _fused_row(uf, pf, nf, wf, ring, fx, fy, iz, iy, g, beta, q0, q1):
+def _relax(g, relaxation, i, size):
+    """``h`` of the drive ``g`` at flat point ``i``, the memory advanced
+    (:func:`waveback.physics.attenuation_kernels.relaxed`)."""
+    rf, af, decay, gain, half = relaxation
+    return relaxed(g, rf, af, decay, gain, half, i, size)
+
+
+@njit(inline="always")
+def _fused_row(uf, pf, nf, wf, ring, fx, fy, iz, iy, g, beta, q0, q1, relaxation):
     """The undamped update ``u_next <- 2u + wrho L u - u_prev`` without memory terms on
     columns ``q0..q1``: :func:`_divergence` and :func:`_update_row` with ``K = 1`` in one loop
-    (the same bits: ``1 x = x`` exactly)."""
+    (the same bits: ``1 x = x`` exactly); with a ``relaxation`` (as in :func:`_update_row`)
+    ``L u / rho`` is relaxed first."""
     nz, ny, nx, r, surface, z0, z1, y0, y1 = g
     bz, by, bx = beta
     m = len(bz)
@@ -274,18 +288,24 @@ def _fused_row(uf, pf, nf, wf, ring, fx, fy, iz, iy, g, beta, q0, q1):
             g_q = d_minus_ring(ring, c0 + q, iz, plane, bz) + d_minus(fx, x0 + q, uint64(1), bx)
             g_q += d_minus(fy, yb + q, uint64(nx), by)
             i = base + q
+            if relaxation is not None:
+                g_q = _relax(g_q, relaxation, i, uf.size)
             nf[i] = (uf[i] + uf[i] + wf[i] * g_q) - pf[i]
     else:
         for q in range(uint64(q0), uint64(q1)):
             g_q = d_minus_ring(ring, c0 + q, iz, plane, bz) + d_minus(fx, x0 + q, uint64(1), bx)
             i = base + q
+            if relaxation is not None:
+                g_q = _relax(g_q, relaxation, i, uf.size)
             nf[i] = (uf[i] + uf[i] + wf[i] * g_q) - pf[i]
 
 
 @njit(inline="always")
-def _row(uf, pf, nf, wf, acc, ring, fx, fy, iz, iy, g, beta, sponge, mem, runs, adjoint):
+def _row(uf, pf, nf, wf, acc, ring, fx, fy, iz, iy, g, beta, sponge, mem, runs, adjoint,
+         relaxation):  # fmt: skip
     """Divergence, memory and update of row ``(iz, iy)``: fused on the columns ``runs[3]``
-    free of damping and (forward) of x memory when the row has neither, else in steps."""
+    free of damping and (forward) of x memory when the row has neither, else in steps;
+    ``relaxation`` as in :func:`_update_row` (forward only)."""
     nx, r = g[2], g[3]
     n = nx - 2 * r
     k = 1 if adjoint else 0
@@ -300,9 +320,9 @@ def _row(uf, pf, nf, wf, acc, ring, fx, fy, iz, iy, g, beta, sponge, mem, runs, 
     _divergence(acc, ring, fx, fy, iz, iy, g, beta, c1, n)
     if not adjoint:
         _zeta_row(acc, ring, fx, fy, iz, iy, g, beta, mem, runs[1])
-    _update_row(uf, pf, nf, wf, acc, sponge, iz, iy, g, 0, c0)
-    _update_row(uf, pf, nf, wf, acc, sponge, iz, iy, g, c1, n)
-    _fused_row(uf, pf, nf, wf, ring, fx, fy, iz, iy, g, beta, c0, c1)
+    _update_row(uf, pf, nf, wf, acc, sponge, iz, iy, g, 0, c0, relaxation)
+    _update_row(uf, pf, nf, wf, acc, sponge, iz, iy, g, c1, n, relaxation)
+    _fused_row(uf, pf, nf, wf, ring, fx, fy, iz, iy, g, beta, c0, c1, relaxation)
 
 
 @njit(inline="always")
@@ -337,8 +357,13 @@ def _zeta_row(acc, ring, fx, fy, iz, iy, g, beta, mem, runs):
 
 
 @njit(inline="always")
-def _update_row(uf, pf, nf, wf, acc, sponge, iz, iy, g, q0, q1):
-    """``u_next <- K (2u + wrho acc) - (2K - 1) u_prev`` on columns ``q0..q1`` of a row."""
+def _update_row(uf, pf, nf, wf, acc, sponge, iz, iy, g, q0, q1, relaxation):
+    """``u_next <- K (2u + wrho acc) - (2K - 1) u_prev`` on columns ``q0..q1`` of a row.
+
+    With ``relaxation = (memory, weights, decay, gain, half)`` (flat memory variables and
+    weights, :mod:`waveback.physics.attenuation_kernels`) ``acc`` is replaced by its relaxation
+    ``h`` and the memory advanced; None without attenuation.
+    """
     ny, nx, r = g[1], g[2], g[3]
     sponge_z, sponge_y, sponge_x = sponge
     kzy, one = sponge_z[iz] * sponge_y[iy], uf.dtype.type(1)
@@ -346,7 +371,10 @@ def _update_row(uf, pf, nf, wf, acc, sponge, iz, iy, g, q0, q1):
     for q in range(uint64(q0), uint64(q1)):  # one branch-free form (K = 1 is exact in it)
         i = base + q
         k = kzy * sponge_x[uint64(r) + q]
-        nf[i] = k * (uf[i] + uf[i] + wf[i] * acc[q]) - (k + k - one) * pf[i]
+        g_q = acc[q]
+        if relaxation is not None:
+            g_q = _relax(g_q, relaxation, i, uf.size)
+        nf[i] = k * (uf[i] + uf[i] + wf[i] * g_q) - (k + k - one) * pf[i]
 
 
 @njit(inline="always")
@@ -377,18 +405,20 @@ def _buffers(nx, ny, m, box, dtype):
 
 
 @njit(**SERIAL)
-def _forward_rows(u, u_prev, u_next, wrho, b, beta, sponge, mem, runs, surface, box):
-    """The forward step on the rows of work item ``box = (z0, z1, y0, y1)``."""
+def _forward_rows(u, u_prev, u_next, wrho, b, beta, sponge, mem, runs, surface, box,
+                  relaxation):  # fmt: skip
+    """The forward step on the rows of work item ``box = (z0, z1, y0, y1)``; ``relaxation``
+    as in :func:`_update_row`."""
     nz, ny, nx = u.shape
     buffers = _buffers(nx, ny, len(beta[0]), box, u.dtype)
     none = np.zeros((1, 1, 1), u.dtype)  # no flux images
     _forward_sweep(u, u_prev, u_next, wrho, b, beta, sponge, mem, runs, surface, box, buffers,
-                   none)  # fmt: skip
+                   none, relaxation)  # fmt: skip
 
 
 @njit(**SWEEP)
 def _forward_sweep(u, u_prev, u_next, wrho, b, beta, sponge, mem, runs, surface, box, buffers,
-                   none):  # fmt: skip
+                   none, relaxation):  # fmt: skip
     """The sweep of :func:`_forward_rows` (``none``: an empty flux image)."""
     nz, ny, nx = u.shape
     m = len(beta[0])
@@ -407,7 +437,8 @@ def _forward_sweep(u, u_prev, u_next, wrho, b, beta, sponge, mem, runs, surface,
             _y_plane(False, uf, bf, fy, iz, g, beta[1], mem[1], none, uf)
         for iy in range(box[2], box[3]):
             _x_row(False, uf, bf, fx, iz, iy, g, beta[2], mem[2], runs[0], none, uf)
-            _row(uf, pf, nf, wf, acc, ring, fx, fy, iz, iy, g, beta, sponge, mem, runs, False)
+            _row(uf, pf, nf, wf, acc, ring, fx, fy, iz, iy, g, beta, sponge, mem, runs, False,
+                 relaxation)  # fmt: skip
     restore_fp_mode(fp_mode)
 
 
@@ -478,7 +509,8 @@ def _adjoint_sweep(q, q_next, wrho, b, beta, sponge, mem, runs, surface, box, im
             _x_row(True, qf, bf, fx, iz, iy, g, beta[2], mem[2], runs[2], images_x, fu)
             if image is not None:
                 _scatter_row(image, qf, fields, sponge, iz, iy, g)
-            _row(qf, nf, nf, wf, acc, ring, fx, fy, iz, iy, g, beta, sponge, mem, runs, True)
+            _row(qf, nf, nf, wf, acc, ring, fx, fy, iz, iy, g, beta, sponge, mem, runs, True,
+                 None)  # fmt: skip
     restore_fp_mode(fp_mode)
 
 
@@ -489,9 +521,15 @@ def _adjoint_sweep(q, q_next, wrho, b, beta, sponge, mem, runs, surface, box, im
 def forward_step(
     u, u_prev, u_next, wrho, b, bz, by, bx, sponge_z, sponge_y, sponge_x, psi_z, psi_y, psi_x,
     zeta_z, zeta_y, zeta_x, ahz, bhz, ahy, bhy, ahx, bhx, aiz, biz, aiy, biy, aix, bix,
-    near_z, near_y, near_x, off_z, off_y, off_x, runs, surface, boxes,
+    near_z, near_y, near_x, off_z, off_y, off_x, runs, surface, boxes, memory=None,
+    weights=None, decay=None, gain=None, half=None,
 ):  # fmt: skip
     """One step ``u_next <- K (2u + wrho L u) - (2K - 1) u_prev`` with CPML memory.
+
+    With ``memory`` (and the other arguments of
+    :func:`waveback.physics.attenuation_kernels.relaxed_step`) the attenuating step
+    ``u_next <- K (2u + wrho h) - (2K - 1) u_prev``, ``h`` the relaxation of ``L u / rho``
+    (memory variables in the units of ``L u / rho``, see :mod:`waveback.physics.density`).
 
     ``wrho = dt² vp² rho``; ``b = 1/rho``; ``b*`` the staggered coefficients over ``h``;
     ``keep_*`` the sponge factors; ``psi_*``/``zeta_*`` the slab-packed memory (size 1: no CPML
@@ -509,8 +547,13 @@ def forward_step(
             (psi_y, zeta_y, ahy, bhy, aiy, biy, near_y, off_y),
             (psi_x, zeta_x, ahx, bhx, aix, bix, near_x, off_x),
         )
-        _forward_rows(u, u_prev, u_next, wrho, b, (bz, by, bx), (sponge_z, sponge_y, sponge_x), mem,
-                      runs, surface, boxes[item])  # fmt: skip
+        if memory is None:
+            _forward_rows(u, u_prev, u_next, wrho, b, (bz, by, bx), (sponge_z, sponge_y, sponge_x),
+                          mem, runs, surface, boxes[item], None)  # fmt: skip
+        else:
+            relaxation = (memory.reshape(-1), weights.reshape(-1), decay, gain, half)
+            _forward_rows(u, u_prev, u_next, wrho, b, (bz, by, bx), (sponge_z, sponge_y, sponge_x),
+                          mem, runs, surface, boxes[item], relaxation)  # fmt: skip
 
 
 @njit(**PARALLEL)

@@ -188,6 +188,14 @@ class Model:
         return fit_sls(self.attenuation, self.vp.astype(np.float64))
 
     @property
+    def relaxed_velocity(self) -> np.ndarray:
+        """The velocity (m/s) of the leapfrog's :math:`\\Delta t^2 v^2`: ``vp``, or with
+        attenuation the relaxed velocity :math:`v_R` of :attr:`sls`; float64, model shape."""
+        if self.sls is None:
+            return self.vp.astype(np.float64)
+        return np.broadcast_to(self.sls.relaxed_velocity, self.shape).astype(np.float64)
+
+    @property
     def fastest_velocity(self) -> np.ndarray:
         """The velocity (m/s) that bounds the time step: ``vp``, or with attenuation the
         unrelaxed velocity :math:`v_U = v_R\\sqrt{1 + \\sum_l a_l} > v_p`, model shape."""

@@ -25,7 +25,8 @@ source sits in the drive, inside the relaxation, so it enters the memory too; in
 into the row sweeps that compute ``L u``; its transpose runs first in an adjoint step
 (:math:`\\bar g` from :math:`q = w_2 K\\lambda` and the adjoint memory), then the lossless
 transposed operator acts on :math:`\\bar g`. Sources are read from :math:`\\bar g` in the adjoint
-(:meth:`Propagator.read_source`). Attenuation with a density is not supported yet.
+(:meth:`Propagator.read_source`). With a density as well, the relaxation acts on
+:math:`(L u + s)/\\rho` in the density kernels' sweep (:mod:`waveback.physics.density`).
 
 :class:`Propagator` holds the coefficients of one ``(model, dt)`` pair with the step
 (:meth:`Propagator.step`) and its exact transpose (:meth:`Propagator.adjoint_step`) side by
@@ -81,13 +82,8 @@ class Propagator:
         dtype = model.dtype
         self.shape = _shape3(model.padded_shape)
         self.array_axes = (0, 2) if model.ndim == 2 else (0, 1, 2)
-        if model.attenuation is not None and model.rho is not None:
-            raise ValueError(
-                "attenuation with a density is not supported yet: build the model with "
-                "rho=None, or attenuation=None"
-            )
         self.relaxation = None if model.attenuation is None else _relaxation(model, dt)
-        vp = model.pad(_propagation_velocity(model)).reshape(self.shape)
+        vp = model.pad(model.relaxed_velocity).reshape(self.shape)
         self.w2 = (dt**2 * vp**2).astype(dtype)
         r = model.halo
         c2 = second_derivative_coefficients(model.space_order)
@@ -171,7 +167,7 @@ class Propagator:
         relax = () if self.relaxation is None else (state.memory[0], *self.relaxation)
         if self.density is not None:
             self.density.step(u, u_next if u_prev is None else u_prev, u_next, state.psi,
-                              state.zeta)  # fmt: skip
+                              state.zeta, relax)  # fmt: skip
         elif self.cpml_axes:
             cpml_kernels.forward_step(
                 u,
@@ -201,7 +197,7 @@ class Propagator:
         if src is not None and relax:
             weights, _, gain, half = self.relaxation
             attenuation_kernels.inject_relaxed(
-                u_next, relax[0], *src, self.w2, *self.sponge, weights, gain, half
+                u_next, relax[0], *src, self.wq, *self.sponge, weights, gain, half
             )
         elif src is not None:
             kernels.inject(u_next, *src)
@@ -307,6 +303,22 @@ class Propagator:
                 state.u, state.memory[0], idx, weights, weights_a, gain, half, out
             )
 
+    def injection_adjoint(self, state, idx):
+        """What the density gradient correlates with the values injected at the flat points
+        ``idx`` in step ``n``, from the adjoint state before its step ``n``: :math:`q^n`, or
+        with attenuation :math:`K\\bar g^n` (the sources sit in the drive, as ``s / rho``;
+        see :mod:`waveback.physics.density`). Model dtype, shaped like ``idx``."""
+        if self.relaxation is None:
+            return state.u.reshape(-1)[idx]
+        weights_a, _, gain, half = self.relaxation
+        points = idx.reshape(-1, 1)
+        g_bar = np.zeros(points.shape[0], self.model.dtype)
+        ones = np.ones(points.shape, self.model.dtype)
+        attenuation_kernels.sample_relaxed(
+            state.u, state.memory[0], points, ones, weights_a, gain, half, g_bar
+        )
+        return g_bar.reshape(idx.shape) * self.sponge_factor_at(idx)
+
     def born_scale(self) -> np.ndarray:
         """``1 / (m w2 K)`` on the updated points (0 in the halo), float64, padded shape.
 
@@ -343,12 +355,13 @@ class Propagator:
 
     def source_adjoint_weights(self, idx, weights):
         """Weights ``W / (ΔV K)`` that read the wavelet adjoint from the adjoint variable
-        (``W / (ΔV K rho)`` with a density)."""
+        (``W / (ΔV K rho)`` with a density); with attenuation ``W / ΔV`` (``W / (ΔV rho)``),
+        read from :math:`\\bar g` (see :meth:`read_source`)."""
         cell = float(np.prod(self.model.spacing))
-        if self.relaxation is not None:  # W / dV, see read_source
-            return (weights / cell).astype(self.model.dtype)
         if self.density is not None:
             cell = cell * self.density.rho.reshape(-1)[idx]
+        if self.relaxation is not None:
+            return (weights / cell).astype(self.model.dtype)
         return (weights / (cell * self.sponge_factor_at(idx))).astype(self.model.dtype)
 
     def source_weights(self, idx, weights):
@@ -381,14 +394,6 @@ def check_dt(model, dt) -> float:
             f"is {limit:.6g} s; use dt <= {limit:.6g} (e.g. {0.9 * limit:.3g})"
         )
     return dt
-
-
-def _propagation_velocity(model) -> np.ndarray:
-    """The velocity of ``w2 = dt² v²``, float64, model shape: ``vp``, or with attenuation the
-    relaxed velocity :math:`v_R` (:mod:`waveback.physics.attenuation`)."""
-    if model.sls is None:
-        return model.vp.astype(np.float64)
-    return np.broadcast_to(model.sls.relaxed_velocity, model.shape).astype(np.float64)
 
 
 def _relaxation(model, dt) -> tuple:

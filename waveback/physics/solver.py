@@ -283,6 +283,11 @@ class Solver:
             ):
                 if illumination:
                     kernels.accumulate_square(illum, u)
+                injected = self.source(amps, n)
+                if with_rho and injected is not None:  # q^n S^n, S^n the injection
+                    idx, weights, values = injected
+                    q = prop.injection_adjoint(adjoint_state, idx)
+                    np.add.at(source_image.reshape(-1), idx, q * weights * values[:, None])
                 prop.adjoint_step(
                     adjoint_state,
                     (*self._residual, residual[n]),
@@ -290,11 +295,6 @@ class Solver:
                     (u_next, u, u_prev),
                     flux_images,
                 )
-                injected = self.source(amps, n)
-                if with_rho and injected is not None:  # q^n S^n, S^n the injection
-                    idx, weights, values = injected
-                    q = adjoint_state.u_prev.reshape(-1)
-                    np.add.at(source_image.reshape(-1), idx, q[idx] * weights * values[:, None])
                 shown.update()
         padded = {"m": -prop.born_scale() * image}
         if with_rho:
@@ -398,7 +398,7 @@ def check_wrt(wrt, model):
 
 class _DensityBorn:
     """The ``rho`` part of :meth:`Solver.born`'s secondary sources (see
-    :mod:`waveback.physics.density`)."""
+    :mod:`waveback.physics.density`; with attenuation, its *Density with attenuation*)."""
 
     def __init__(self, prop, drho):
         self.prop = prop
@@ -406,29 +406,51 @@ class _DensityBorn:
         self.ratio = np.where(prop.updated_mask(), padded / prop.density.rho, 0.0)
         self.dbuoy = prop.density.buoyancy_perturbation(padded)
         self.sponge = prop.sponge_field()
+        self.wrho = prop.density.wrho.astype(np.float64)
+        self.gain = self.wrho * self.sponge  # K w2 rho: p^{n+1} per unit of L u / rho
+        self.into = None  # the relaxation of a drive: 1 + sum eta_l a_l, and b_l a_l
+        if prop.relaxation is not None:
+            weights, _, gain, half = prop.relaxation
+            a = weights.astype(np.float64)
+            relaxed = 1.0 + sum(float(eta) * a_l for eta, a_l in zip(half, a, strict=True))
+            self.gain = self.gain * relaxed
+            self.into = [float(b) * a_l for b, a_l in zip(gain, a, strict=True)]
 
     def source(self, out, accumulate, u_next, u, u_prev, src):
-        """Add (or write) the ``rho`` terms of step ``n``; return the memory increments."""
-        add, dpsi, dzeta = self.prop.density.born_terms(u, self.dbuoy)
+        """Add (or write) the ``rho`` terms of step ``n``; return the memory increments
+        ``(dpsi, dzeta, drive)`` (``drive``: the drive perturbation, None without attenuation)."""
+        dacc, dpsi, dzeta = self.prop.density.born_terms(u, self.dbuoy)
         k2 = 2.0 * self.sponge
         scattered = u_next - k2 * u + (k2 - 1.0) * u_prev
-        if src is not None:  # D - S: the injected source does not carry rho
+        injected = None
+        if src is not None:
             injected = np.zeros(self.prop.shape, self.prop.model.dtype)
             kernels.inject(injected, *src)
-            scattered -= injected
+        drive = None
+        if self.into is None:
+            add = dacc * self.gain
+            if injected is not None:  # D - S: the injected source does not carry rho
+                scattered -= injected
+        else:  # the source sits in the drive as s / rho: D carries it, the drive moves
+            drive = dacc if injected is None else dacc - self.ratio * injected / self.wrho
+            add = drive * self.gain
         add += self.ratio * scattered
         if accumulate:
             out += add.astype(out.dtype)
         else:
             out[...] = add
-        return dpsi, dzeta
+        return dpsi, dzeta, drive
 
-    def perturb_memory(self, state, dpsi, dzeta):
-        """The explicit ``rho`` increments of the CPML memory after the linear step."""
+    def perturb_memory(self, state, dpsi, dzeta, drive):
+        """The explicit ``rho`` increments of the CPML memory and, with attenuation, of the
+        memory variables (:math:`b_l a_l` times the drive perturbation) after the linear step."""
         for ax in self.prop.array_axes:
             if dpsi[ax] is not None:
                 state.psi[ax][...] += dpsi[ax]
                 state.zeta[ax][...] += dzeta[ax]
+        if drive is not None:
+            for r_l, into in zip(state.memory[0], self.into, strict=True):
+                r_l += into * drive
 
 
 def gradient_to_velocity(g_m, vp):

@@ -60,8 +60,14 @@ padded field per mechanism, zero at the start, are part of the taped state, and 
 then the mirror. Here ``w_2 = dt² v_R²`` is taped as :math:`(v_R^2 m_0)\\,\\Delta t^2 / m`
 (``m_0 = model.m``): ``m`` moves ``w_2`` with the fitted solid (weights, relaxation times,
 :math:`v_R^2 m`) held fixed, as the hand-written gradient assumes. The auxiliary step of an
-initial pressure starts from zero memory variables too. Attenuation with a density is refused,
-as by the propagator.
+initial pressure starts from zero memory variables too.
+
+With both a density and attenuation the drive is the density operator's divergence plus the
+source over the density, :math:`g = \\sum_a (D^-_a F_a + \\zeta_a)
++ \\sum_k (W_k / (\\Delta V\\,\\mathrm{pad}(\\rho)[i_k]))\\, s_n` (:math:`L u/\\rho + s/\\rho`: the
+memory variables are in those units), relaxed as above, and
+:math:`u^{n+1} = K(2u^n + w_2\\,\\mathrm{pad}(\\rho)\\, h) - (2K - 1)u^{n-1}` with
+:math:`w_2 = \\Delta t^2 v_R^2`; ``rho`` then also moves the source weights.
 
 The tape holds, per time step, about ``1 + ndim_cpml`` padded wavefields (the operands of the
 products with ``w_2``): it is meant for grids of a few thousand points, never for production.
@@ -526,12 +532,17 @@ def _density_step(s, coef, u, u_prev, memory, source=None):
             zeta.append(lincomb((b_i, memory[1][cpml.index(ax)]), (a_i, term)))
             term = lincomb((1.0, term), (1.0, zeta[-1]))
         total = term if total is None else lincomb((1.0, total), (1.0, term))
+    relaxed = []
+    if s.relaxation is not None:  # the drive L u / rho + s / rho, relaxed
+        if source is not None:
+            total = inject(total, *source)
+        total, relaxed = _relax(s.relaxation, total, memory[2])
     u_next = lincomb((s.two_k, u), (s.one_minus_two_k, u_prev), (s.k, multiply(w2rho, total)))
-    if source is not None:
+    if source is not None and s.relaxation is None:
         u_next = inject(u_next, *source)
     if s.free_surface:
         u_next = mirror(u_next, s.halo)
-    return u_next, (psi, zeta, [])
+    return u_next, (psi, zeta, relaxed)
 
 
 def _density_coefficients(s, w2, rho):
@@ -643,11 +654,6 @@ def taped_forward(
         )
     if src is None and initial_pressure is None:
         raise ValueError("nothing to propagate: give src positions, or initial_pressure")
-    if model.attenuation is not None and model.rho is not None:
-        raise ValueError(
-            "attenuation with a density is not taped (nor propagated) yet: build the model "
-            "with rho=None, or attenuation=None"
-        )
     prop = Propagator(model, dt) if propagator is None else propagator
     if prop.model is not model or prop.dt != dt:
         raise ValueError("the propagator given was built for another model or time step")
@@ -657,16 +663,19 @@ def taped_forward(
     w2 = reciprocal(gather(inputs["m"], s.pad_index), prop.dt**2)
     if s.relaxation is not None:  # w2 = dt² v_R², the solid held fixed
         w2 = lincomb((s.relaxation.ratio.reshape(-1)[s.pad_index], w2))
+    buoyancy = None  # 1 / pad(rho) where the sources sit in the drive of a density model
     if s.density:
         inputs["rho"] = tape.input(_check_field(model.rho if rho is None else rho, model, "rho"))
         step = partial(_density_step, s, _density_coefficients(s, w2, inputs["rho"]))
+        if s.relaxation is not None:
+            buoyancy = reciprocal(gather(inputs["rho"], s.pad_index), 1.0)
     elif rho is not None:
         raise ValueError("rho is only taped for a model with a density (Model(..., rho=...))")
     else:
         step = partial(_step, s, w2)
     src = None if src is None else check_points(src, model, "src")
     inputs["wavelet"] = tape.input(_wavelet_columns(wavelet, 0 if src is None else len(src)))
-    source_at = _sources(inputs["wavelet"], w2, src, model, interpolation, s.relaxation)
+    source_at = _sources(inputs["wavelet"], w2, src, model, interpolation, s.relaxation, buoyancy)
     if initial_pressure is None:
         u, u_prev = tape.input(np.zeros(s.shape)), tape.input(np.zeros(s.shape))
     else:
@@ -686,17 +695,21 @@ def taped_forward(
     return TapedRun(np.stack([t.value for t in traces]), tape, traces, inputs)
 
 
-def _sources(wavelet, w2, src, model, interpolation, relaxation=None):
+def _sources(wavelet, w2, src, model, interpolation, relaxation=None, buoyancy=None):
     """``n -> (idx, weights, amplitudes)`` injected at step ``n`` (``None`` without sources).
 
     The weights ``W * w2[idx] / cell volume`` are taped once; they depend on ``m``. With
     attenuation the sources enter the drive ``g`` instead, with the constant weights
-    ``W / cell volume`` (``w2`` then multiplies the relaxed drive).
+    ``W / cell volume`` (``w2`` then multiplies the relaxed drive), or with a density
+    ``W / (cell volume pad(rho)[idx])`` (``buoyancy`` the taped ``1 / pad(rho)``), which
+    depend on ``rho``.
     """
     if src is None:
         return lambda n: None
     idx, interp = point_stencils(src, model, interpolation)
-    if relaxation is not None:
+    if buoyancy is not None:
+        weights = lincomb((interp / float(np.prod(model.spacing)), gather(buoyancy, idx)))
+    elif relaxation is not None:
         weights = wavelet.tape.input(interp / float(np.prod(model.spacing)))
     else:
         weights = lincomb((interp / float(np.prod(model.spacing)), gather(w2, idx)))

@@ -11,8 +11,8 @@ With ``density`` a case's model also has a random density (1000 to 2500 kg/m³):
 the born/gradient dot test and the tape comparison for ``rho`` and are named ``...-density``.
 With ``attenuation`` its model is attenuating instead (constant Q from 20 to 50 per point over
 10-100 Hz, :class:`~waveback.physics.attenuation.ConstantQ`): the same rows, with the memory
-variables in the time loop and on the tape, named ``...-attenuation``. Density and attenuation
-together are not supported by the propagator, so no case combines them.
+variables in the time loop and on the tape, named ``...-attenuation``. With both, the model has
+the two and its rows (those of a density case) are named ``...-density-attenuation``.
 And, once, the Born consistency test (remainder of :math:`F(m + h\\delta m) - F(m) - hJ\\delta m`
 must fall as :math:`h^2`) and the Taylor test of the gradient (first-order remainder of the
 misfit falls as :math:`h^2`); their error is the distance of the fitted slope from 2.
@@ -44,6 +44,8 @@ REPRESENTATIVE = [
     (3, "sponge", False, "linear", True),
     (2, "sponge", False, "linear", False, True),
     (3, "cpml", True, "sinc", False, True),
+    (2, "cpml", True, "linear", True, True),
+    (3, "sponge", False, "sinc", True, True),
 ]
 
 
@@ -57,17 +59,11 @@ def option_matrix(
 ):
     """All combinations of the given options as ``(ndim, boundary, free_surface, interp)``,
     with a fifth entry ``density`` when it is True and a sixth ``attenuation`` when that is.
-
-    Density with attenuation is left out (not supported by the propagator).
     """
     cases = itertools.product(
         ndims, boundaries, free_surfaces, interpolations, densities, attenuations
     )
-    return [
-        case if case[5] else case[:5] if case[4] else case[:4]
-        for case in cases
-        if not (case[4] and case[5])
-    ]
+    return [case if case[5] else case[:5] if case[4] else case[:4] for case in cases]
 
 
 def _case(ndim, boundary, free_surface, seed=0, density=False, attenuation=False):
@@ -116,7 +112,8 @@ def case_label(
     ndim, boundary, free_surface, interpolation, density=False, attenuation=False
 ) -> str:
     """The name of an option combination in the results, e.g. ``2d-cpml-free_surface-sinc``
-    (``...-density`` for a model with a density, ``...-attenuation`` for an attenuating one)."""
+    (``...-density`` for a model with a density, ``...-attenuation`` for an attenuating one,
+    ``...-density-attenuation`` for both)."""
     surface = "free_surface-" if free_surface else ""
     suffix = ("-density" if density else "") + ("-attenuation" if attenuation else "")
     return f"{ndim}d-{boundary}-{surface}{interpolation}{suffix}"
