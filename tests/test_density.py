@@ -5,6 +5,7 @@ import itertools
 import numba
 import numpy as np
 import pytest
+from conftest import max_threads
 from test_cpml_kernels import run_on_boxes, wavelet_map_matrices
 
 import waveback as wb
@@ -336,16 +337,14 @@ def test_steps_do_not_depend_on_the_work_partition_or_threads(ndim, boundary, fr
     assert len(one) == 1 and len(many) >= 3
     reference = run_on_boxes(prop, one, nt=12)
     assert np.abs(reference[-4]).max() > 0 and np.abs(reference[-1]).max() > 0
-    for a, b in zip(reference, run_on_boxes(prop, many, nt=12), strict=True):
-        assert np.array_equal(a, b)
     threads = numba.get_num_threads()
     try:
-        numba.set_num_threads(1)
-        serial = run_on_boxes(prop, many, nt=12)
+        for count in (max_threads, 1):  # all the machine's threads at once, then one
+            numba.set_num_threads(count)
+            for a, b in zip(reference, run_on_boxes(prop, many, nt=12), strict=True):
+                assert np.array_equal(a, b)
     finally:
         numba.set_num_threads(threads)
-    for a, b in zip(reference, serial, strict=True):
-        assert np.array_equal(a, b)
 
 
 @pytest.mark.parametrize("ndim", [2, 3])
