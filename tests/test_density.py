@@ -5,7 +5,6 @@ import itertools
 import numba
 import numpy as np
 import pytest
-from conftest import max_threads
 from test_cpml_kernels import run_on_boxes, wavelet_map_matrices
 
 import waveback as wb
@@ -339,7 +338,7 @@ def test_steps_do_not_depend_on_the_work_partition_or_threads(ndim, boundary, fr
     assert np.abs(reference[-4]).max() > 0 and np.abs(reference[-1]).max() > 0
     threads = numba.get_num_threads()
     try:
-        for count in (max_threads, 1):  # all the machine's threads at once, then one
+        for count in (numba.config.NUMBA_NUM_THREADS, 1):  # all this process may use, then one
             numba.set_num_threads(count)
             for a, b in zip(reference, run_on_boxes(prop, many, nt=12), strict=True):
                 assert np.array_equal(a, b)

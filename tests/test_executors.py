@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import types
+import warnings
 
 import numpy as np
 import pytest
@@ -75,6 +77,7 @@ def cluster():
         processes=True,
         host="127.0.0.1",
         dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": ":0"},  # as DaskExecutor: no fixed HTTP port
     ) as local_cluster:
         yield local_cluster
 
@@ -121,6 +124,21 @@ def test_a_scheduler_address_selects_dask_and_an_unreachable_one_is_named(monkey
             make_executor()  # no kind: the address in the environment means dask
     with make_executor("local", workers=1) as ex:  # the environment does not override a kind
         assert ex.kind == "local"
+
+
+def test_a_local_dask_cluster_takes_no_fixed_http_port(small):
+    # The scheduler serves HTTP routes even without a dashboard, by default on port 8787: a
+    # second run on the machine (or a test in another worker) would warn through -q.
+    with socket.socket() as busy, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            busy.bind(("", 8787))
+            busy.listen()
+        except OSError:  # someone else holds it: the case under test all the same
+            pass
+        with DaskExecutor(workers=1, threads=1) as ex:
+            assert ex.client.run_on_scheduler(lambda: 1) == 1
+    assert not [w for w in caught if "8787" in str(w.message)], [str(w.message) for w in caught]
 
 
 def test_in_order_yields_in_index_order_whatever_the_arrival_order():

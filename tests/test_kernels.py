@@ -5,6 +5,9 @@ the serial in-process result bit for bit (the scale-out and resume guarantees re
 fast-math kernel broke this once: a freshly compiled kernel and the same kernel loaded from the
 cache fused ``a*b + c*d`` differently. The test compiles every kernel in a fresh process with an
 empty cache, loads them from that cache in a second process, and compares both with this one.
+The first process runs on all the machine's cores, the second on one thread (the work is
+divided among the threads: the bits must not depend on how), this one on its share of the
+cores (see ``conftest.py``).
 """
 
 import hashlib
@@ -41,8 +44,8 @@ def _digest():
     return digest.hexdigest()
 
 
-def _digest_in_subprocess(cache):
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache))
+def _digest_in_subprocess(cache, threads):
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache), NUMBA_NUM_THREADS=str(threads))
     done = subprocess.run(
         [sys.executable, __file__], env=env, capture_output=True, text=True, timeout=600
     )
@@ -51,9 +54,10 @@ def _digest_in_subprocess(cache):
 
 
 def test_kernels_are_bitwise_reproducible_across_processes_and_cache_states(tmp_path):
-    compiled = _digest_in_subprocess(tmp_path / "numba")
+    cores = len(os.sched_getaffinity(0))
+    compiled = _digest_in_subprocess(tmp_path / "numba", cores)
     assert any((tmp_path / "numba").rglob("*.nbc")), "the first run should have filled the cache"
-    loaded = _digest_in_subprocess(tmp_path / "numba")
+    loaded = _digest_in_subprocess(tmp_path / "numba", 1)
     assert compiled == loaded == _digest()
 
 

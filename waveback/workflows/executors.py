@@ -575,6 +575,8 @@ class DaskExecutor:
                 processes=True,
                 host="127.0.0.1",
                 dashboard_address=None,
+                # the scheduler's HTTP routes on a free port: 8787 may be another cluster's
+                scheduler_kwargs={"dashboard_address": ":0"},
                 # the workers log as this process's dask loggers are set, at least warnings
                 silence_logs=max(logging.WARNING, logging.getLogger("distributed").level),
                 # Ctrl-C is this process's to handle
