@@ -145,7 +145,6 @@ def wavelet_map_matrices(prop, nt):
     [
         ((6, 10), 16, (9, 10)),  # the model of the order-16 dot test that found the bug
         ((7, 3), 16, (9,)),
-        ((6, 3), 14, (8,)),
         ((2, 3), 8, (5, 6)),
         ((3, 2, 2), 8, (5,)),
     ],
