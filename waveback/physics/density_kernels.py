@@ -174,21 +174,28 @@ def _z_plane(adjoint, uf, bf, ring, j, g, beta, mem, image, fu):
     Under a free surface a half plane above it takes the flux of its mirror ``2r - 1 - j``
     (recomputed: that plane holds no memory); the item owning ``j`` images it.
     """
+    for iy in range(g[7], g[8]):
+        _z_line(adjoint, uf, bf, ring, j, iy, g, beta, mem, image, fu)
+
+
+@njit(inline="always")
+def _z_line(adjoint, uf, bf, ring, j, iy, g, beta, mem, image, fu):
+    """Row ``iy`` of :func:`_z_plane` (the forward computes the newest half plane a row at a
+    time, just before the row it feeds: :func:`_forward_sweep`)."""
     nz, ny, nx, r, surface, z0, z1, y0, y1 = g
     lo = r if surface else r - 1
     src = 2 * r - 1 - j if surface and j < r else j
     own = (j >= z0 or z0 == r) and j < z1 and j >= lo
     n, plane, sz = uint64(nx - 2 * r), uint64((y1 - y0) * nx), uint64(ny * nx)
     slot = uint64(j % (2 * len(beta)))
-    for iy in range(y0, y1):
-        o0 = slot * plane + uint64((iy - y0) * nx + r)
-        if lo <= src < nz - r:
-            i0 = uint64((src * ny + iy) * nx + r)
-            s0 = uint64(((src - mem[7][src]) * ny + iy) * nx + r) if mem[0].size > 1 else i0
-            _line(adjoint, uf, bf, ring, i0, o0, n, sz, beta, mem, src, s0, image, own, fu)
-        else:
-            for q in range(n):
-                ring[o0 + q] = 0
+    o0 = slot * plane + uint64((iy - y0) * nx + r)
+    if lo <= src < nz - r:
+        i0 = uint64((src * ny + iy) * nx + r)
+        s0 = uint64(((src - mem[7][src]) * ny + iy) * nx + r) if mem[0].size > 1 else i0
+        _line(adjoint, uf, bf, ring, i0, o0, n, sz, beta, mem, src, s0, image, own, fu)
+    else:
+        for q in range(n):
+            ring[o0 + q] = 0
 
 
 @njit(inline="always")
@@ -445,15 +452,17 @@ def _forward_sweep(u, u_prev, u_next, wrho, b, beta, sponge, mem, runs, surface,
     fp_mode = flush_subnormals()
     ahead = box[0] - m
     for iz in range(box[0], box[1]):
-        while ahead < iz + m:  # the z fluxes M - 1 half planes ahead of the rows
+        while ahead < iz + m - 1:  # the z fluxes M - 1 half planes ahead of the rows, ...
             _z_plane(False, uf, bf, ring, ahead, g, beta[0], mem[0], none, uf)
             ahead += 1
         if ny > 1:
             _y_plane(False, uf, bf, fy, iz, g, beta[1], mem[1], none, uf)
-        for iy in range(box[2], box[3]):
+        for iy in range(box[2], box[3]):  # ... the newest a row at a time, still in cache
+            _z_line(False, uf, bf, ring, ahead, iy, g, beta[0], mem[0], none, uf)
             _x_row(False, uf, bf, fx, iz, iy, g, beta[2], mem[2], runs[0], none, uf)
             _row(uf, pf, nf, wf, acc, ring, fx, fy, iz, iy, g, beta, sponge, mem, runs, False,
                  relaxation)  # fmt: skip
+        ahead += 1
     restore_fp_mode(fp_mode)
 
 
