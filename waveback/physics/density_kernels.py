@@ -174,21 +174,28 @@ def _z_plane(adjoint, uf, bf, ring, j, g, beta, mem, image, fu):
     Under a free surface a half plane above it takes the flux of its mirror ``2r - 1 - j``
     (recomputed: that plane holds no memory); the item owning ``j`` images it.
     """
+    for iy in range(g[7], g[8]):
+        _z_line(adjoint, uf, bf, ring, j, iy, g, beta, mem, image, fu)
+
+
+@njit(inline="always")
+def _z_line(adjoint, uf, bf, ring, j, iy, g, beta, mem, image, fu):
+    """Row ``iy`` of :func:`_z_plane` (the forward computes the newest half plane a row at a
+    time, just before the row it feeds: :func:`_forward_sweep`)."""
     nz, ny, nx, r, surface, z0, z1, y0, y1 = g
     lo = r if surface else r - 1
     src = 2 * r - 1 - j if surface and j < r else j
     own = (j >= z0 or z0 == r) and j < z1 and j >= lo
     n, plane, sz = uint64(nx - 2 * r), uint64((y1 - y0) * nx), uint64(ny * nx)
     slot = uint64(j % (2 * len(beta)))
-    for iy in range(y0, y1):
-        o0 = slot * plane + uint64((iy - y0) * nx + r)
-        if lo <= src < nz - r:
-            i0 = uint64((src * ny + iy) * nx + r)
-            s0 = uint64(((src - mem[7][src]) * ny + iy) * nx + r) if mem[0].size > 1 else i0
-            _line(adjoint, uf, bf, ring, i0, o0, n, sz, beta, mem, src, s0, image, own, fu)
-        else:
-            for q in range(n):
-                ring[o0 + q] = 0
+    o0 = slot * plane + uint64((iy - y0) * nx + r)
+    if lo <= src < nz - r:
+        i0 = uint64((src * ny + iy) * nx + r)
+        s0 = uint64(((src - mem[7][src]) * ny + iy) * nx + r) if mem[0].size > 1 else i0
+        _line(adjoint, uf, bf, ring, i0, o0, n, sz, beta, mem, src, s0, image, own, fu)
+    else:
+        for q in range(n):
+            ring[o0 + q] = 0
 
 
 @njit(inline="always")
@@ -272,57 +279,72 @@ def _relax(g, relaxation, i, size):
 
 
 @njit(inline="always")
-def _fused_row(uf, pf, nf, wf, ring, fx, fy, iz, iy, g, beta, q0, q1, relaxation):
-    """The undamped update ``u_next <- 2u + wrho L u - u_prev`` without memory terms on
-    columns ``q0..q1``: :func:`_divergence` and :func:`_update_row` with ``K = 1`` in one loop
-    (the same bits: ``1 x = x`` exactly); with a ``relaxation`` (as in :func:`_update_row`)
-    ``L u / rho`` is relaxed first."""
+def _fused_row(uf, pf, nf, wf, ring, fx, fy, iz, iy, g, beta, q0, q1, relaxation, sponge):
+    """The update ``u_next <- K (2u + wrho L u) - (2K - 1) u_prev`` without memory terms on
+    columns ``q0..q1``: :func:`_divergence` and :func:`_update_row` in one loop (the same
+    bits); ``sponge`` None where ``K = 1`` (``1 x = x`` exactly: the undamped form). With a
+    ``relaxation`` (as in :func:`_update_row`) ``L u / rho`` is relaxed first."""
     nz, ny, nx, r, surface, z0, z1, y0, y1 = g
     bz, by, bx = beta
     m = len(bz)
     c0, plane = uint64((iy - y0) * nx + r), uint64((y1 - y0) * nx)
     yb, x0 = uint64((iy - y0 + m) * nx + r), uint64(r)
     base = uint64((iz * ny + iy) * nx + r)
-    if ny > 1:
+    if ny > 1:  # the loop per case: a test of ny in it stops the vectoriser (measured)
         for q in range(uint64(q0), uint64(q1)):
-            g_q = d_minus_ring(ring, c0 + q, iz, plane, bz) + d_minus(fx, x0 + q, uint64(1), bx)
-            g_q += d_minus(fy, yb + q, uint64(nx), by)
-            i = base + q
-            if relaxation is not None:
-                g_q = _relax(g_q, relaxation, i, uf.size)
-            nf[i] = (uf[i] + uf[i] + wf[i] * g_q) - pf[i]
+            _fused_point(uf, pf, nf, wf, ring, fx, fy, iz, iy, beta, c0, plane, yb, x0, nx,
+                         base, q, relaxation, sponge, True)  # fmt: skip
     else:
         for q in range(uint64(q0), uint64(q1)):
-            g_q = d_minus_ring(ring, c0 + q, iz, plane, bz) + d_minus(fx, x0 + q, uint64(1), bx)
-            i = base + q
-            if relaxation is not None:
-                g_q = _relax(g_q, relaxation, i, uf.size)
-            nf[i] = (uf[i] + uf[i] + wf[i] * g_q) - pf[i]
+            _fused_point(uf, pf, nf, wf, ring, fx, fy, iz, iy, beta, c0, plane, yb, x0, nx,
+                         base, q, relaxation, sponge, False)  # fmt: skip
+
+
+@njit(inline="always")
+def _fused_point(uf, pf, nf, wf, ring, fx, fy, iz, iy, beta, c0, plane, yb, x0, nx, base, q,
+                 relaxation, sponge, with_y):  # fmt: skip
+    """Column ``q`` of :func:`_fused_row` (``with_y``: 3D)."""
+    bz, by, bx = beta
+    g_q = d_minus_ring(ring, c0 + q, iz, plane, bz) + d_minus(fx, x0 + q, uint64(1), bx)
+    if with_y:
+        g_q += d_minus(fy, yb + q, uint64(nx), by)
+    i = base + q
+    if relaxation is not None:
+        g_q = _relax(g_q, relaxation, i, uf.size)
+    if sponge is None:
+        nf[i] = (uf[i] + uf[i] + wf[i] * g_q) - pf[i]
+    else:
+        k = sponge[0][iz] * sponge[1][iy] * sponge[2][x0 + q]
+        nf[i] = k * (uf[i] + uf[i] + wf[i] * g_q) - (k + k - uf.dtype.type(1)) * pf[i]
 
 
 @njit(inline="always")
 def _row(uf, pf, nf, wf, acc, ring, fx, fy, iz, iy, g, beta, sponge, mem, runs, adjoint,
          relaxation):  # fmt: skip
     """Divergence, memory and update of row ``(iz, iy)``: fused on the columns ``runs[3]``
-    free of damping and (forward) of x memory when the row has neither, else in steps;
-    ``relaxation`` as in :func:`_update_row` (forward only)."""
+    free of damping and (forward) of x memory when the row has neither; fused with damping on
+    the others unless the forward has memory terms there, then in steps; ``relaxation`` as in
+    :func:`_update_row` (forward only)."""
     nx, r = g[2], g[3]
     n = nx - 2 * r
     k = 1 if adjoint else 0
     c0, c1 = runs[3, k, 0], runs[3, k, 1]
-    free = sponge[0][iz] * sponge[1][iy] == 1
+    row_memory = False
     if not adjoint:
-        free = free and not (mem[0][0].size > 1 and mem[0][4][iz] != 0)
-        free = free and not (mem[1][0].size > 1 and mem[1][4][iy] != 0)
-    if not free:
+        row_memory = mem[0][0].size > 1 and mem[0][4][iz] != 0
+        row_memory = row_memory or (mem[1][0].size > 1 and mem[1][4][iy] != 0)
+    if row_memory or sponge[0][iz] * sponge[1][iy] != 1:
         c0, c1 = n, n
-    _divergence(acc, ring, fx, fy, iz, iy, g, beta, 0, c0)
-    _divergence(acc, ring, fx, fy, iz, iy, g, beta, c1, n)
-    if not adjoint:
+    if row_memory or (not adjoint and mem[2][0].size > 1):
+        _divergence(acc, ring, fx, fy, iz, iy, g, beta, 0, c0)
+        _divergence(acc, ring, fx, fy, iz, iy, g, beta, c1, n)
         _zeta_row(acc, ring, fx, fy, iz, iy, g, beta, mem, runs[1])
-    _update_row(uf, pf, nf, wf, acc, sponge, iz, iy, g, 0, c0, relaxation)
-    _update_row(uf, pf, nf, wf, acc, sponge, iz, iy, g, c1, n, relaxation)
-    _fused_row(uf, pf, nf, wf, ring, fx, fy, iz, iy, g, beta, c0, c1, relaxation)
+        _update_row(uf, pf, nf, wf, acc, sponge, iz, iy, g, 0, c0, relaxation)
+        _update_row(uf, pf, nf, wf, acc, sponge, iz, iy, g, c1, n, relaxation)
+    else:
+        _fused_row(uf, pf, nf, wf, ring, fx, fy, iz, iy, g, beta, 0, c0, relaxation, sponge)
+        _fused_row(uf, pf, nf, wf, ring, fx, fy, iz, iy, g, beta, c1, n, relaxation, sponge)
+    _fused_row(uf, pf, nf, wf, ring, fx, fy, iz, iy, g, beta, c0, c1, relaxation, None)
 
 
 @njit(inline="always")
@@ -430,15 +452,17 @@ def _forward_sweep(u, u_prev, u_next, wrho, b, beta, sponge, mem, runs, surface,
     fp_mode = flush_subnormals()
     ahead = box[0] - m
     for iz in range(box[0], box[1]):
-        while ahead < iz + m:  # the z fluxes M - 1 half planes ahead of the rows
+        while ahead < iz + m - 1:  # the z fluxes M - 1 half planes ahead of the rows, ...
             _z_plane(False, uf, bf, ring, ahead, g, beta[0], mem[0], none, uf)
             ahead += 1
         if ny > 1:
             _y_plane(False, uf, bf, fy, iz, g, beta[1], mem[1], none, uf)
-        for iy in range(box[2], box[3]):
+        for iy in range(box[2], box[3]):  # ... the newest a row at a time, still in cache
+            _z_line(False, uf, bf, ring, ahead, iy, g, beta[0], mem[0], none, uf)
             _x_row(False, uf, bf, fx, iz, iy, g, beta[2], mem[2], runs[0], none, uf)
             _row(uf, pf, nf, wf, acc, ring, fx, fy, iz, iy, g, beta, sponge, mem, runs, False,
                  relaxation)  # fmt: skip
+        ahead += 1
     restore_fp_mode(fp_mode)
 
 
