@@ -1,9 +1,11 @@
 """Tests of waveback.physics.attenuation_kernels: the memory update, its transpose, its transfer."""
 
+import functools
 import itertools
 
 import numpy as np
 import pytest
+from test_checks import assert_taylor_slopes
 from test_cpml_kernels import wavelet_map_matrices
 
 import waveback as wb
@@ -176,11 +178,6 @@ def test_lossless_limit_and_memory_in_the_state():
     assert state.memory[0].shape == (quiet.sls.n_mechanisms, nz, 1, nx)
 
 
-def _slopes(errors):
-    errors = np.array(errors)
-    return np.log2(errors[:-1] / errors[1:])
-
-
 @pytest.mark.filterwarnings("ignore:grid dispersion")
 @pytest.mark.parametrize("boundary, free_surface", [("cpml", False), ("sponge", True)])
 def test_taylor_and_born_slopes_in_m_and_vp_with_attenuation(boundary, free_surface):
@@ -201,20 +198,11 @@ def test_taylor_and_born_slopes_in_m_and_vp_with_attenuation(boundary, free_surf
     d0 = data("vp", vp)
     d_obs = data("vp", vp * (1 + 0.02 * rng.standard_normal(shape)))
     g = wb.gradient(model, d0 - d_obs, w, src, rec, dt, "sinc", wrt=("m", "vp"))
-    phi0 = 0.5 * np.sum((d0 - d_obs) ** 2)
-    for name, base in (("m", model.m), ("vp", vp)):
+    for name, base in (("m", model.m), ("vp", vp)):  # measured 0.998 .. 1.03, 2.0000 .. 2.0001
         dx = rng.standard_normal(shape) * base * 0.05
-        steps = 4e-4 / 2.0 ** np.arange(5)
-        runs = [data(name, base + h * dx) for h in steps]
-        values = [0.5 * np.sum((d - d_obs) ** 2) for d in runs]
-        slope = np.sum(g[name] * dx)
-        zeroth = [abs(v - phi0) for v in values]
-        first = [abs(v - phi0 - h * slope) for v, h in zip(values, steps, strict=True)]
-        np.testing.assert_allclose(_slopes(zeroth), 1.0, atol=0.1)  # measured 0.998 .. 1.03
-        np.testing.assert_allclose(_slopes(first), 2.0, atol=0.1)  # measured 2.0000 .. 2.0001
         jdx = wb.born(model, dx, w, src, rec, dt, "sinc", wrt=name)
-        born_rem = [np.linalg.norm(d - d0 - h * jdx) for d, h in zip(runs, steps, strict=True)]
-        np.testing.assert_allclose(_slopes(born_rem), 2.0, atol=0.1)
+        assert_taylor_slopes(functools.partial(data, name), d_obs, g[name], jdx, base, dx,
+                             4e-4 / 2.0 ** np.arange(5))  # fmt: skip
 
 
 @pytest.mark.filterwarnings("ignore:grid dispersion")
