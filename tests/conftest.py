@@ -20,7 +20,10 @@ import os
 import pytest
 
 if "PYTEST_XDIST_WORKER_COUNT" in os.environ:
-    _cores = int(os.environ.get("NUMBA_NUM_THREADS", len(os.sched_getaffinity(0))))
+    # waveback.physics.kernels.available_cores, which cannot be imported before numba is
+    _affinity = getattr(os, "sched_getaffinity", None)
+    _machine = len(_affinity(0)) if _affinity else os.cpu_count() or 1
+    _cores = int(os.environ.get("NUMBA_NUM_THREADS", _machine))
     _share = max(1, _cores // int(os.environ["PYTEST_XDIST_WORKER_COUNT"]))
     os.environ["NUMBA_NUM_THREADS"] = str(_share)
 

@@ -334,6 +334,14 @@ def cache_tile(nx, rz, itemsize, cache=None):
     return int(min(128, max(4, rows)))
 
 
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity on Linux, else the machine's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 def l2_cache_bytes(default=1 << 20):
     """The L2 cache size of CPU 0 as Linux reports it (sysfs), else ``default`` bytes."""
     root = "/sys/devices/system/cpu/cpu0/cache"

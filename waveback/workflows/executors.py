@@ -74,6 +74,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
 from ..physics import checkpointing
+from ..physics.kernels import available_cores
 from ..physics.progress import progress_bar
 
 KINDS = ("serial", "local", "dask")
@@ -234,13 +235,6 @@ def _dask_memory_limit():
         return None
 
 
-def _cores():
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
 def _failed(failures):
     if failures:
         raise ShotFailures(failures)
@@ -298,7 +292,7 @@ class LocalExecutor:
     kind, in_process = "local", False
 
     def __init__(self, workers=None, *, threads=None, retries=3):
-        cores = _cores()
+        cores = available_cores()
         self.workers = int(workers or cores)
         self.threads = int(threads or max(1, cores // self.workers))
         self.retries = int(retries)
@@ -583,7 +577,7 @@ class DaskExecutor:
                 preload=["waveback.workflows._deaf_to_sigint"],
             )
             self.client = distributed.Client(self._cluster)
-            self.threads = threads or max(1, _cores() // int(workers))
+            self.threads = threads or max(1, available_cores() // int(workers))
             self.share = int(workers)
         else:
             raise ValueError(
