@@ -863,10 +863,6 @@ def test_invert_refuses_an_output_another_run_holds(tiny, tmp_path, monkeypatch)
 def test_ctrl_c_while_the_command_line_starts_is_one_line_and_exit_130(delay):
     # The console script imports numpy, numba, scipy and matplotlib first: a Ctrl-C during
     # those imports, or just after them, is the same one line as during a command.
-    import signal
-    import subprocess
-    import time
-
     proc = subprocess.Popen(
         [sys.executable, "-m", "waveback_cli", "check"],  # the console script's entry point
         stdout=subprocess.PIPE,
@@ -880,3 +876,35 @@ def test_ctrl_c_while_the_command_line_starts_is_one_line_and_exit_130(delay):
     # a shell reports 130 for both: the exit status 130, and death by SIGINT after the message
     assert proc.returncode in (130, -signal.SIGINT), (proc.returncode, err)
     assert err.startswith("interrupted") and len(err.splitlines()) == 1, err
+
+
+_SWALLOWING_IMPORT = """
+import os, signal, sys, time
+
+class Swallowing:
+    # a library whose import meets the Ctrl-C inside a bare except (numba's, matplotlib's
+    # and others' imports have such clauses)
+    def find_spec(self, name, path=None, target=None):
+        if name == "waveback_cli.main":
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(2)
+            except:  # noqa: E722
+                pass
+        return None
+
+sys.meta_path.insert(0, Swallowing())
+sys.argv = ["waveback", "--version"]
+from waveback_cli import run
+run()
+"""
+
+
+def test_ctrl_c_swallowed_by_an_import_still_stops_the_command_line():
+    # A KeyboardInterrupt raised inside the start-up imports can be swallowed there (the
+    # command then ran to its end on CI) or become an ImportError; the start-up handler exits.
+    proc = subprocess.run(
+        [sys.executable, "-c", _SWALLOWING_IMPORT], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 130, (proc.returncode, proc.stdout, proc.stderr)
+    assert proc.stderr == "interrupted\n" and proc.stdout == ""
