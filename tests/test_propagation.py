@@ -271,20 +271,12 @@ def test_float32_kernels_do_no_float64_arithmetic():
     damped = wb.Propagator(wb.Model(np.full((12, 14), 1500.0), 5.0, nbl=4, boundary="sponge"), 1e-3)
     st = prop.new_state()
     u, v, w2 = st.u, st.u_prev, prop.w2
-    flat = (u.ravel(), v.ravel(), w2.ravel())
-    lap = np.zeros(u.shape[2] - 8, np.float32)
     rows = (*prop.c, *damped.sponge, 2, 4, prop.boxes[0])
-    kx = damped.sponge[2]
     idx, weights = np.zeros((1, 4), np.int64), np.ones((1, 4), np.float32)
     calls = [
         (kernels._update_rows, (u, None, v, w2, *rows, None, None)),
         (kernels._update_rows, (u, v, w2.copy(), w2, *rows, None, None)),
         (kernels._update_rows, (u, None, v, w2, *rows, w2.copy(), (u, u, v))),
-        (kernels.image_row, (flat[1], flat[0], (u, v, u), np.uint64(4), 3, kx[1], kx, 4)),
-        (
-            kernels._damped_update,
-            (flat[0], *flat, lap, np.uint64(4), 0, 2, np.float32(0.9), kx, 4),
-        ),
         (kernels.sample, (u, idx, weights, np.zeros(1, np.float32))),
         (kernels.inject, (u, idx, weights, np.ones(1, np.float32))),
         (kernels.scattering, (v, u, u, u, u, *prop.sponge)),

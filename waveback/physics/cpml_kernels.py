@@ -176,7 +176,7 @@ def _forward_rows(u, u_prev, u_next, w2, c, g, prof, sponge, psi, zeta, off, x_s
                 for t in range(uint64(x0), uint64(x1)):
                     _psi_at(px, uf, ax, bx, gx, xs + t, row + t, one, one, t)
             if relaxation is None:
-                update_row(uf, pf, nf, wf, cz, cy, cx, kz, ky, kx, 0, n, iz, iy, lap)
+                update_row(uf, pf, nf, wf, cz, cy, cx, kz, ky, kx, 0, n, iz, iy)
             else:
                 laplacian_row(uf, cz, cy, cx, iz, iy, ny, nx, lap)
             i = row + uint64(rx)
@@ -263,7 +263,6 @@ def _adjoint_rows(
     pz, py, px = psi[0].reshape(-1), psi[1].reshape(-1), psi[2].reshape(-1)
     zz, zy, zx = zeta[0].reshape(-1), zeta[1].reshape(-1), zeta[2].reshape(-1)
     sz, sy, one = uint64(ny * nx), uint64(nx), uint64(1)
-    lap = np.empty(n, dtype=q.dtype)
     one_k = q.dtype.type(1)  # the sponge factor of a CPML row
     fp_mode = flush_subnormals()
     ahead2, ahead3 = box[0], box[0]
@@ -306,7 +305,7 @@ def _adjoint_rows(
                 xs = xrow - uint64(off[2][x0])
                 for t in range(uint64(x0), uint64(x1)):
                     _lpsi_at(px, zx, qf, ax, bx, gx, xs + t, row + t, one, one, t)
-            update_row(qf, nf, nf, wf, cz, cy, cx, kz, ky, kx, 0, n, iz, iy, lap)
+            update_row(qf, nf, nf, wf, cz, cy, cx, kz, ky, kx, 0, n, iz, iy)
             i = row + uint64(rx)
             if image is not None:
                 image_row(image.reshape(-1), qf, fields, i, n, one_k, kx, rx)

@@ -110,55 +110,63 @@ def _update_rows(
     rx = len(cx) - 1
     uf, nf, wf = u.reshape(-1), u_next.reshape(-1), w2.reshape(-1)
     pf = nf if u_prev is None else u_prev.reshape(-1)
-    lap = np.empty(nx - 2 * rx, dtype=u.dtype)
     fp_mode = flush_subnormals()
     for row in range((box[1] - box[0]) * (box[3] - box[2])):
         iz, iy = box[0] + row // (box[3] - box[2]), box[2] + row % (box[3] - box[2])
-        update_row(
-            uf, pf, nf, wf, cz, cy, cx, sponge_z, sponge_y, sponge_x, x_lo, x_hi, iz, iy, lap
-        )
+        update_row(uf, pf, nf, wf, cz, cy, cx, sponge_z, sponge_y, sponge_x, x_lo, x_hi, iz, iy)
         if image is not None:
             base = uint64((iz * ny + iy) * nx + rx)
             sponge_row = sponge_z[iz] * sponge_y[iy]
-            image_row(image.reshape(-1), uf, fields, base, lap.size, sponge_row, sponge_x, rx)
+            image_row(image.reshape(-1), uf, fields, base, nx - 2 * rx, sponge_row, sponge_x, rx)
     restore_fp_mode(fp_mode)
 
 
 @njit(inline="always")
-def update_row(uf, pf, nf, wf, cz, cy, cx, sponge_z, sponge_y, sponge_x, x_lo, x_hi, iz, iy, lap):
-    """The update of padded row ``(iz, iy)`` of flat fields (``lap``: scratch of the row)."""
+def update_row(uf, pf, nf, wf, cz, cy, cx, sponge_z, sponge_y, sponge_x, x_lo, x_hi, iz, iy):
+    """The update of padded row ``(iz, iy)`` of flat fields, ``L u`` computed point by point in
+    the loop that writes ``u_next`` (one pass over the row, no row buffer).
+
+    A row with any damping (``K != 1``, or columns outside ``x_lo..x_hi``) takes the sponge
+    form at every point: one loop, since loops of a few tens of points (the damped ends of a
+    row) would run unvectorised. Its interior, ``K = 1``, rounds exactly as the undamped form
+    ``(2u + w2 L u) - u_prev`` of the other rows.
+    """
     ny, nx = sponge_y.size, sponge_x.size
     rx = len(cx) - 1
     n = nx - 2 * rx
-    base = laplacian_row(uf, cz, cy, cx, iz, iy, ny, nx, lap)
+    base = uint64((iz * ny + iy) * nx + rx)
     sponge_row = sponge_z[iz] * sponge_y[iy]
-    j0, j1 = (n, n) if sponge_row != 1 else (x_lo, x_hi)
-    for q in range(j1 - j0):
-        j = uint64(j0) + uint64(q)
-        i = base + j
-        nf[i] = uf[i] + uf[i] - pf[i] + wf[i] * lap[j]
-    _damped_update(uf, pf, nf, wf, lap, base, 0, j0, sponge_row, sponge_x, rx)
-    _damped_update(uf, pf, nf, wf, lap, base, j1, n, sponge_row, sponge_x, rx)
+    if sponge_row != 1 or x_lo != 0 or x_hi != n:
+        _damped_update(uf, pf, nf, wf, cz, cy, cx, ny, base, n, sponge_row, sponge_x)
+        return
+    for q in range(n):
+        i = base + uint64(q)
+        nf[i] = uf[i] + uf[i] + wf[i] * laplacian_at(uf, cz, cy, cx, i, ny, nx) - pf[i]
+
+
+@njit(inline="always")
+def laplacian_at(uf, cz, cy, cx, i, ny, nx):
+    """``(L u)`` at flat index ``i`` of a padded field of rows ``nx`` long, ``ny`` per plane."""
+    rz, ry, rx = len(cz) - 1, len(cy) - 1, len(cx) - 1
+    sz, sy = uint64(ny * nx), uint64(nx)
+    acc = (cz[0] + cy[0] + cx[0]) * uf[i]
+    for k in range(1, rz + 1):
+        acc += cz[k] * (uf[i - uint64(k) * sz] + uf[i + uint64(k) * sz])
+    for k in range(1, ry + 1):
+        acc += cy[k] * (uf[i - uint64(k) * sy] + uf[i + uint64(k) * sy])
+    for k in range(1, rx + 1):
+        acc += cx[k] * (uf[i - uint64(k)] + uf[i + uint64(k)])
+    return acc
 
 
 @njit(inline="always")
 def laplacian_row(uf, cz, cy, cx, iz, iy, ny, nx, lap):
     """``lap[j] = (L u)`` at the non-halo points ``j`` of padded row ``(iz, iy)``; returns the
     flat index of the row's first non-halo point."""
-    rz, ry, rx = len(cz) - 1, len(cy) - 1, len(cx) - 1
-    c0 = cz[0] + cy[0] + cx[0]
-    sz, sy = uint64(ny * nx), uint64(nx)
+    rx = len(cx) - 1
     base = uint64((iz * ny + iy) * nx + rx)
     for j in range(nx - 2 * rx):
-        i = base + uint64(j)
-        acc = c0 * uf[i]
-        for k in range(1, rz + 1):
-            acc += cz[k] * (uf[i - uint64(k) * sz] + uf[i + uint64(k) * sz])
-        for k in range(1, ry + 1):
-            acc += cy[k] * (uf[i - uint64(k) * sy] + uf[i + uint64(k) * sy])
-        for k in range(1, rx + 1):
-            acc += cx[k] * (uf[i - uint64(k)] + uf[i + uint64(k)])
-        lap[j] = acc
+        lap[j] = laplacian_at(uf, cz, cy, cx, base + uint64(j), ny, nx)
     return base
 
 
@@ -169,7 +177,7 @@ def _scattered(f_next, f, f_prev, k2, one):
     return f_next - k2 * f + (k2 - one) * f_prev
 
 
-@njit(**SERIAL)
+@njit(inline="always")
 def image_row(out, uf, fields, base, n, sponge_row, sponge_x, rx):
     """``out += u * D`` on ``n`` points of a row, ``D`` as in :func:`scattering`."""
     hn, h, hp = fields[0].reshape(-1), fields[1].reshape(-1), fields[2].reshape(-1)
@@ -181,17 +189,20 @@ def image_row(out, uf, fields, base, n, sponge_row, sponge_x, rx):
         out[i] += uf[i] * _scattered(hn[i], h[i], hp[i], k2, one)
 
 
-@njit(**SERIAL)
-def _damped_update(uf, pf, nf, wf, lap, base, j0, j1, sponge_row, sponge_x, rx):
-    """Sponge form ``u_next <- K (2u + w2 L u) - (2K - 1) u_prev`` on row columns ``j0..j1``.
+@njit(inline="always")
+def _damped_update(uf, pf, nf, wf, cz, cy, cx, ny, base, n, sponge_row, sponge_x):
+    """Sponge form ``u_next <- K (2u + w2 L u) - (2K - 1) u_prev`` on the ``n`` non-halo points
+    of a row.
 
     ``K = 1 / (1 + s)`` is the product of the per-axis factors (see :func:`laplacian_step`).
     """
-    for jq in range(j1 - j0):
-        j = uint64(j0) + uint64(jq)
+    nx, rx, one = sponge_x.size, len(cx) - 1, nf.dtype.type(1)
+    for jq in range(n):
+        j = uint64(jq)
         i = base + j
+        lap = laplacian_at(uf, cz, cy, cx, i, ny, nx)
         k = sponge_row * sponge_x[uint64(rx) + j]
-        nf[i] = k * (uf[i] + uf[i] + wf[i] * lap[j]) - (k + k - nf.dtype.type(1)) * pf[i]
+        nf[i] = k * (uf[i] + uf[i] + wf[i] * lap) - (k + k - one) * pf[i]
 
 
 @njit(**PARALLEL)
